@@ -1,0 +1,54 @@
+package dev.tollgate.admin;
+
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.Date;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+
+import javax.sql.DataSource;
+
+/**
+ * Reads spend from the ledger (blocking JDBC: callers run it off the event loop). Only calls that reached a
+ * backend are counted; refused calls cost nothing and are in the ledger with no provider. Thread-safe.
+ */
+public final class SpendQueries {
+
+    private static final String BY_DAY_PROVIDER_MODEL = "SELECT day_utc, provider, model, COUNT(*), SUM(input_tokens), "
+            + "SUM(cached_input_tokens), SUM(cache_write_tokens), SUM(output_tokens), SUM(cost_usd), "
+            + "SUM(CASE WHEN estimated THEN 1 ELSE 0 END) FROM ledger "
+            + "WHERE team = ? AND day_utc >= ? AND day_utc <= ? AND provider IS NOT NULL "
+            + "GROUP BY day_utc, provider, model ORDER BY day_utc, provider, model";
+
+    private final DataSource dataSource;
+
+    public SpendQueries(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** Rows from {@code from} to {@code to}, both UTC days included. */
+    public List<SpendRow> spend(String team, LocalDate from, LocalDate to) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(BY_DAY_PROVIDER_MODEL)) {
+            ps.setString(1, team);
+            ps.setDate(2, Date.valueOf(from));
+            ps.setDate(3, Date.valueOf(to));
+            List<SpendRow> rows = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    BigDecimal cost = rs.getBigDecimal(9);
+                    rows.add(new SpendRow(rs.getDate(1).toLocalDate(), rs.getString(2), rs.getString(3), rs.getLong(4),
+                            rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getLong(8),
+                            cost == null ? BigDecimal.ZERO : cost, rs.getLong(10)));
+                }
+            }
+            return rows;
+        } catch (SQLException e) {
+            throw new IllegalStateException("reading spend from the ledger failed: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,193 @@
+package dev.tollgate.config;
+
+import java.time.Clock;
+import java.time.Duration;
+
+import javax.sql.DataSource;
+
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.cloud.gateway.route.RouteLocator;
+import org.springframework.cloud.gateway.route.builder.RouteLocatorBuilder;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpMethod;
+import org.springframework.web.reactive.function.server.RequestPredicates;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+import dev.tollgate.admin.SpendHandler;
+import dev.tollgate.admin.SpendQueries;
+import dev.tollgate.api.ModelsHandler;
+import dev.tollgate.auth.Principal;
+import dev.tollgate.gateway.ErrorHandler;
+import dev.tollgate.gateway.ExchangeAttributes;
+import dev.tollgate.gateway.ForwardFilter;
+import dev.tollgate.gateway.ParseFilter;
+import dev.tollgate.gateway.RequestContextWebFilter;
+import dev.tollgate.gateway.RouteFilter;
+import dev.tollgate.metering.GatewayMetrics;
+import dev.tollgate.metering.LedgerWriter;
+import dev.tollgate.metering.Metering;
+import dev.tollgate.metering.TokenCounter;
+import dev.tollgate.providers.BackendRegistry;
+import dev.tollgate.providers.OpenAiWire;
+import dev.tollgate.routing.Tables;
+import io.micrometer.core.instrument.MeterRegistry;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+import tools.jackson.databind.ObjectMapper;
+
+/** Wires the domain objects into Spring: one place where configuration becomes immutable objects. */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(TollgateProperties.class)
+public class GatewayConfiguration {
+
+    /** Upstream connections kept per host; more requests wait for a free connection. */
+    static final int MAX_UPSTREAM_CONNECTIONS = 2_000;
+    /** Ledger stops after the web server has drained in-flight calls (graceful shutdown is DEFAULT_PHASE - 1024). */
+    static final int LEDGER_PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
+
+    @Bean
+    @ConditionalOnMissingBean
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    @Bean
+    TokenCounter tokenCounter() {
+        return new TokenCounter();
+    }
+
+    @Bean
+    OpenAiWire openAiWire(ObjectMapper mapper) {
+        return new OpenAiWire(mapper);
+    }
+
+    @Bean(destroyMethod = "dispose")
+    ConnectionProvider upstreamConnections() {
+        return ConnectionProvider.builder("tollgate-upstream")
+                .maxConnections(MAX_UPSTREAM_CONNECTIONS)
+                .pendingAcquireMaxCount(-1)
+                .maxIdleTime(Duration.ofSeconds(30))
+                .evictInBackground(Duration.ofSeconds(30))
+                .build();
+    }
+
+    @Bean
+    BackendRegistry backendRegistry(TollgateProperties properties, ConnectionProvider connections, TokenCounter tokens,
+            ObjectMapper mapper, Clock clock) {
+        HttpClient base = HttpClient.create(connections).compress(false).keepAlive(true);
+        return BackendRegistry.build(properties.providers(), base, tokens, mapper, clock);
+    }
+
+    @Bean(destroyMethod = "close")
+    TablesService tablesService(TollgateProperties properties, BackendRegistry backends, Clock clock,
+            MeterRegistry registry) {
+        TablesService service = new TablesService(properties.pricing().location(), properties.rules().location(),
+                backends.priceTables(), clock, registry);
+        service.startPolling(properties.pricing().reloadInterval());
+        return service;
+    }
+
+    @Bean
+    GatewayMetrics gatewayMetrics(MeterRegistry registry) {
+        return new GatewayMetrics(registry);
+    }
+
+    @Bean
+    LedgerWriter ledgerWriter(DataSource dataSource, ObjectMapper mapper, MeterRegistry registry,
+            TollgateProperties properties) {
+        TollgateProperties.Ledger l = properties.ledger();
+        return new LedgerWriter(dataSource, mapper, registry, l.queueCapacity(), l.batchSize(), l.flushInterval(),
+                l.spillFile());
+    }
+
+    @Bean
+    SmartLifecycle ledgerLifecycle(LedgerWriter writer, TollgateProperties properties) {
+        // Lifecycles start after every singleton exists, so Flyway has migrated the schema by then.
+        return new SmartLifecycle() {
+            private volatile boolean running;
+
+            @Override
+            public void start() {
+                writer.start();
+                running = true;
+            }
+
+            @Override
+            public void stop() {
+                writer.stop(properties.ledger().drainTimeout());
+                running = false;
+            }
+
+            @Override
+            public boolean isRunning() {
+                return running;
+            }
+
+            @Override
+            public int getPhase() {
+                return LEDGER_PHASE;
+            }
+        };
+    }
+
+    @Bean
+    Metering metering(GatewayMetrics metrics, LedgerWriter writer, TokenCounter tokens) {
+        return new Metering(metrics, writer, tokens);
+    }
+
+    @Bean
+    RequestContextWebFilter requestContextWebFilter(TablesService tables, Metering metering, GatewayMetrics metrics,
+            Clock clock) {
+        return new RequestContextWebFilter(tables, metering, metrics, clock);
+    }
+
+    @Bean
+    ParseFilter parseFilter(ObjectMapper mapper, TollgateProperties properties) {
+        return new ParseFilter(mapper, (int) properties.limits().maxBodySize().toBytes());
+    }
+
+    @Bean
+    RouteFilter routeFilter(TokenCounter tokens) {
+        return new RouteFilter(tokens);
+    }
+
+    @Bean
+    ForwardFilter forwardFilter(BackendRegistry backends, OpenAiWire wire, TokenCounter tokens,
+            TollgateProperties properties) {
+        return new ForwardFilter(backends, wire, tokens, (int) properties.limits().maxUpstreamBody().toBytes());
+    }
+
+    @Bean
+    ErrorHandler tollgateErrorHandler() {
+        return new ErrorHandler();
+    }
+
+    /** The chat route: its backend is chosen per request by the filters, so its URI is never used. */
+    @Bean
+    RouteLocator tollgateRoutes(RouteLocatorBuilder builder) {
+        return builder.routes()
+                .route("chat-completions", r -> r.path("/v1/chat/completions").and().method(HttpMethod.POST)
+                        .uri("no://op"))
+                .build();
+    }
+
+    @Bean
+    SpendQueries spendQueries(DataSource dataSource) {
+        return new SpendQueries(dataSource);
+    }
+
+    @Bean
+    RouterFunction<ServerResponse> tollgateApi(ObjectMapper mapper, Clock clock, SpendQueries spend) {
+        ModelsHandler models = new ModelsHandler(mapper, clock);
+        SpendHandler spendHandler = new SpendHandler(spend, mapper, clock);
+        return RouterFunctions.route(RequestPredicates.GET("/v1/models"),
+                        req -> models.list(req, req.exchange().<Tables>getAttribute(ExchangeAttributes.TABLES)))
+                .andRoute(RequestPredicates.GET("/v1/spend"),
+                        req -> spendHandler.spend(req, req.exchange().<Principal>getAttribute(ExchangeAttributes.PRINCIPAL)));
+    }
+}

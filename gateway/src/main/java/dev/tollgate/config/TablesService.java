@@ -1,0 +1,166 @@
+package dev.tollgate.config;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.tollgate.metering.GatewayMetrics;
+import dev.tollgate.pricing.PriceTable;
+import dev.tollgate.pricing.PriceTableLoader;
+import dev.tollgate.pricing.TableValidationException;
+import dev.tollgate.routing.Catalog;
+import dev.tollgate.routing.RoutingRules;
+import dev.tollgate.routing.RulesLoader;
+import dev.tollgate.routing.Tables;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * Holds the tables snapshot in force and swaps it atomically when a file changes. The folders are polled (names,
+ * sizes, modification times) on one background thread, which also works for Kubernetes ConfigMap volumes (their
+ * files change by a symlink swap that file-watch APIs miss). An invalid change keeps the last good snapshot,
+ * logs every problem with file and line, and counts {@code tollgate_table_reloads_rejected_total}. At start an
+ * invalid table stops the gateway. Thread-safe.
+ */
+public final class TablesService implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(TablesService.class);
+
+    private final Path pricing;
+    private final Path rules;
+    private final Map<String, String> backends;
+    private final Clock clock;
+    private final AtomicReference<Tables> current = new AtomicReference<>();
+    private final MeterRegistry registry;
+    private ScheduledExecutorService poller;
+    private volatile String pricingFingerprint;
+    private volatile String rulesFingerprint;
+
+    public TablesService(Path pricing, Path rules, Map<String, String> backends, Clock clock, MeterRegistry registry) {
+        this.pricing = pricing;
+        this.rules = rules;
+        this.backends = Map.copyOf(backends);
+        this.clock = clock;
+        this.registry = registry;
+        pricingFingerprint = fingerprint(pricing);
+        rulesFingerprint = fingerprint(rules);
+        PriceTable prices = PriceTableLoader.load(pricing);
+        RoutingRules routingRules = RulesLoader.load(rules);
+        current.set(new Tables(prices, routingRules, Catalog.build(prices, backends), 1, clock.instant()));
+        counter("pricing", "accepted");
+        counter("rules", "accepted");
+        log.info("tables: {} price files from {}, {} teams and {} keys from {}", prices.providers().size(), pricing,
+                routingRules.teams().size(), routingRules.keysByHash().size(), rules);
+    }
+
+    /** The snapshot in force. */
+    public Tables current() {
+        return current.get();
+    }
+
+    public void startPolling(java.time.Duration interval) {
+        if (interval.isZero() || interval.isNegative()) {
+            return;
+        }
+        poller = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tollgate-tables-reload");
+            t.setDaemon(true);
+            return t;
+        });
+        poller.scheduleWithFixedDelay(this::reloadIfChanged, interval.toMillis(), interval.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** Checks both folders and reloads what changed. Returns true when a new snapshot was installed. */
+    public synchronized boolean reloadIfChanged() {
+        String p = fingerprint(pricing);
+        String r = fingerprint(rules);
+        boolean pricingChanged = !p.equals(pricingFingerprint);
+        boolean rulesChanged = !r.equals(rulesFingerprint);
+        if (!pricingChanged && !rulesChanged) {
+            return false;
+        }
+        Tables old = current.get();
+        PriceTable prices = old.prices();
+        RoutingRules routingRules = old.rules();
+        boolean accepted = false;
+        if (pricingChanged) {
+            pricingFingerprint = p;
+            try {
+                prices = PriceTableLoader.load(pricing);
+                counter("pricing", "accepted");
+                accepted = true;
+            } catch (TableValidationException e) {
+                reject("pricing", pricing, e);
+            }
+        }
+        if (rulesChanged) {
+            rulesFingerprint = r;
+            try {
+                routingRules = RulesLoader.load(rules);
+                counter("rules", "accepted");
+                accepted = true;
+            } catch (TableValidationException e) {
+                reject("rules", rules, e);
+            }
+        }
+        if (!accepted) {
+            return false;
+        }
+        Tables next = new Tables(prices, routingRules, Catalog.build(prices, backends), old.generation() + 1,
+                clock.instant());
+        current.set(next);
+        log.info("tables: reloaded (generation {})", next.generation());
+        return true;
+    }
+
+    private void reject(String table, Path folder, TableValidationException e) {
+        registry.counter(GatewayMetrics.TABLE_RELOADS_REJECTED, "table", table).increment();
+        counter(table, "rejected");
+        log.error("tables: the change in {} was rejected; the last good {} tables stay in force:\n  {}", folder, table,
+                String.join("\n  ", e.problems()));
+    }
+
+    private void counter(String table, String outcome) {
+        Counter.builder(GatewayMetrics.TABLE_RELOADS).tags("table", table, "outcome", outcome).register(registry)
+                .increment();
+        // make the rejected series exist from the start, so alerts on it have data
+        registry.counter(GatewayMetrics.TABLE_RELOADS_REJECTED, "table", table);
+    }
+
+    private static String fingerprint(Path folder) {
+        List<String> parts = new ArrayList<>();
+        try (var files = Files.list(folder)) {
+            files.sorted().forEach(f -> {
+                try {
+                    BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
+                    parts.add(f.getFileName() + ":" + a.size() + ":" + a.lastModifiedTime().toMillis());
+                } catch (IOException e) {
+                    parts.add(f.getFileName() + ":?");
+                }
+            });
+        } catch (IOException e) {
+            return "missing";
+        }
+        return String.join("|", parts);
+    }
+
+    @Override
+    public void close() {
+        if (poller != null) {
+            poller.shutdownNow();
+        }
+    }
+}

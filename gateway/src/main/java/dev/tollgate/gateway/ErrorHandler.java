@@ -1,0 +1,68 @@
+package dev.tollgate.gateway;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.web.server.ResponseStatusException;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebExceptionHandler;
+
+import dev.tollgate.api.ApiError;
+import dev.tollgate.api.GatewayException;
+import reactor.core.publisher.Mono;
+
+/**
+ * Renders every error a client can see as JSON in OpenAI's shape, ahead of Spring Boot's own handler: the
+ * gateway's errors, upstream errors passed through, Spring's (404 no such path, 405, 415) and any bug (500, with
+ * the request id, logged with its stack trace; the message never carries internals). Thread-safe.
+ */
+@Order(-2)
+public final class ErrorHandler implements WebExceptionHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(ErrorHandler.class);
+
+    @Override
+    public Mono<Void> handle(ServerWebExchange exchange, Throwable ex) {
+        ServerHttpResponse response = exchange.getResponse();
+        if (response.isCommitted()) {
+            return Mono.error(ex);
+        }
+        byte[] body;
+        int status;
+        String retryAfter = null;
+        if (ex instanceof GatewayException g) {
+            status = g.error().status();
+            body = g.rawBody() != null ? g.rawBody() : g.error().toJson();
+            retryAfter = g.retryAfter();
+        } else if (ex instanceof ResponseStatusException rse) {
+            status = rse.getStatusCode().value();
+            String code = status == 404 ? "not_found" : status == 405 ? "method_not_allowed"
+                    : status == 415 ? "unsupported_media_type" : "invalid_request";
+            String message = status == 404 ? "Unknown path " + exchange.getRequest().getPath().value()
+                    + ". Tollgate serves POST /v1/chat/completions, GET /v1/models and GET /v1/spend."
+                    : rse.getReason() != null ? rse.getReason() : HttpStatus.valueOf(status).getReasonPhrase();
+            body = new ApiError(status, status >= 500 ? ApiError.SERVER_ERROR : ApiError.INVALID_REQUEST, code,
+                    message, null).toJson();
+        } else {
+            String requestId = exchange.getAttribute(ExchangeAttributes.REQUEST_ID);
+            log.error("request {} failed inside the gateway", requestId, ex);
+            ApiError error = ApiError.internal(requestId != null ? requestId : "-");
+            status = error.status();
+            body = error.toJson();
+        }
+        response.setStatusCode(HttpStatus.valueOf(status));
+        HttpHeaders headers = response.getHeaders();
+        headers.setContentType(MediaType.APPLICATION_JSON);
+        headers.remove(HttpHeaders.CACHE_CONTROL);
+        headers.remove(Headers.PRICE_VERSION);
+        if (retryAfter != null) {
+            headers.set(HttpHeaders.RETRY_AFTER, retryAfter);
+        }
+        headers.setContentLength(body.length);
+        return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
+    }
+}

@@ -1,0 +1,16 @@
+package dev.tollgate.gateway;
+
+/** Names of the headers Tollgate reads and writes. */
+public final class Headers {
+
+    public static final String REQUEST_ID = "x-tollgate-request-id";
+    public static final String PROVIDER = "x-tollgate-provider";
+    public static final String MODEL = "x-tollgate-model";
+    public static final String COST_USD = "x-tollgate-cost-usd";
+    public static final String PRICE_VERSION = "x-tollgate-price-version";
+    public static final String SIMULATED = "x-tollgate-simulated";
+    public static final String API_KEY = "x-api-key";
+
+    private Headers() {
+    }
+}

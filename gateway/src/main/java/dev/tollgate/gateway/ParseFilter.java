@@ -1,0 +1,64 @@
+package dev.tollgate.gateway;
+
+import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.core.Ordered;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.web.server.ServerWebExchange;
+
+import dev.tollgate.api.ApiError;
+import dev.tollgate.api.ChatRequest;
+import dev.tollgate.metering.CallRecord;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * Reads the request body once, refusing more than {@code tollgate.limits.max-body-size} (413, before reading
+ * when Content-Length already says so), and parses it into a {@link ChatRequest}. Thread-safe.
+ */
+public final class ParseFilter implements GlobalFilter, Ordered {
+
+    private final ObjectMapper mapper;
+    private final int maxBytes;
+
+    public ParseFilter(ObjectMapper mapper, int maxBytes) {
+        this.mapper = mapper;
+        this.maxBytes = maxBytes;
+    }
+
+    @Override
+    public int getOrder() {
+        return FilterOrder.PARSE;
+    }
+
+    @Override
+    public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+        CallRecord call = exchange.getAttribute(ExchangeAttributes.CALL);
+        if (call == null) {
+            return chain.filter(exchange);
+        }
+        if (exchange.getRequest().getHeaders().getContentLength() > maxBytes) {
+            return Mono.error(ApiError.tooLarge(maxBytes).exception());
+        }
+        return DataBufferUtils.join(exchange.getRequest().getBody(), maxBytes)
+                .onErrorMap(DataBufferLimitException.class, e -> ApiError.tooLarge(maxBytes).exception())
+                .map(ParseFilter::bytes)
+                .defaultIfEmpty(new byte[0])
+                .flatMap(bytes -> {
+                    call.request(ChatRequest.parse(bytes, mapper));
+                    return chain.filter(exchange);
+                });
+    }
+
+    private static byte[] bytes(DataBuffer buffer) {
+        try {
+            byte[] bytes = new byte[buffer.readableByteCount()];
+            buffer.read(bytes);
+            return bytes;
+        } finally {
+            DataBufferUtils.release(buffer);
+        }
+    }
+}

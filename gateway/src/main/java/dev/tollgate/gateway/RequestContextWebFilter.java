@@ -1,0 +1,115 @@
+package dev.tollgate.gateway;
+
+import java.time.Clock;
+import java.time.Instant;
+
+import org.springframework.core.Ordered;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
+
+import dev.tollgate.api.ApiError;
+import dev.tollgate.api.GatewayException;
+import dev.tollgate.auth.KeyHasher;
+import dev.tollgate.auth.Principal;
+import dev.tollgate.config.TablesService;
+import dev.tollgate.metering.CallRecord;
+import dev.tollgate.metering.GatewayMetrics;
+import dev.tollgate.metering.Metering;
+import dev.tollgate.metering.Outcome;
+import dev.tollgate.routing.Tables;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
+
+/**
+ * First for every {@code /v1} request: assigns the request id (echoed in {@code x-tollgate-request-id}), pins the
+ * tables snapshot, and authenticates the gateway key ({@code Authorization: Bearer} or {@code x-api-key}) by its
+ * SHA-256 hash. For a chat call it opens the {@link CallRecord} and guarantees its completion: whatever ends the
+ * call (success, error, client cancel), exactly one ledger row is written. Thread-safe.
+ */
+public final class RequestContextWebFilter implements WebFilter, Ordered {
+
+    static final String CHAT_PATH = "/v1/chat/completions";
+
+    private final TablesService tables;
+    private final Metering metering;
+    private final GatewayMetrics metrics;
+    private final Clock clock;
+
+    public RequestContextWebFilter(TablesService tables, Metering metering, GatewayMetrics metrics, Clock clock) {
+        this.tables = tables;
+        this.metering = metering;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    @Override
+    public int getOrder() {
+        return FilterOrder.REQUEST_CONTEXT;
+    }
+
+    @Override
+    public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+        ServerHttpRequest request = exchange.getRequest();
+        String path = request.getPath().value();
+        if (!path.startsWith("/v1/")) {
+            return chain.filter(exchange);
+        }
+        long startNanos = System.nanoTime();
+        Instant now = clock.instant();
+        String requestId = RequestIds.next(now.toEpochMilli());
+        exchange.getAttributes().put(ExchangeAttributes.REQUEST_ID, requestId);
+        exchange.getResponse().getHeaders().set(Headers.REQUEST_ID, requestId);
+        Tables snapshot = tables.current();
+        exchange.getAttributes().put(ExchangeAttributes.TABLES, snapshot);
+        Principal principal = authenticate(request.getHeaders(), snapshot);
+        if (principal == null) {
+            metrics.unauthenticated();
+            return Mono.error(ApiError.unauthorized(request.getHeaders().containsHeader(HttpHeaders.AUTHORIZATION)
+                    || request.getHeaders().containsHeader(Headers.API_KEY)
+                    ? "Incorrect API key provided. Gateway keys are issued by your Tollgate operator."
+                    : "You didn't provide an API key. Send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'.")
+                    .exception());
+        }
+        exchange.getAttributes().put(ExchangeAttributes.PRINCIPAL, principal);
+        if (!CHAT_PATH.equals(path)) {
+            return chain.filter(exchange);
+        }
+        CallRecord call = new CallRecord(requestId, now, startNanos, principal);
+        exchange.getAttributes().put(ExchangeAttributes.CALL, call);
+        return chain.filter(exchange)
+                .doOnError(e -> failed(call, e))
+                .doFinally(signal -> metering.complete(call, signal == SignalType.CANCEL, System.nanoTime()));
+    }
+
+    /** Records how an error ends the call; the error handler renders the same status. */
+    static void failed(CallRecord call, Throwable e) {
+        if (e instanceof GatewayException g) {
+            ApiError error = g.error();
+            Outcome outcome = g.outcome() != null ? g.outcome()
+                    : call.provider() == null ? Outcome.REJECTED
+                    : error.status() == 504 ? Outcome.TIMEOUT
+                    : error.status() >= 500 ? Outcome.UPSTREAM_ERROR : Outcome.UPSTREAM_CLIENT_ERROR;
+            call.end(error.status(), outcome, error.code());
+        } else {
+            call.end(500, Outcome.INTERNAL_ERROR, "internal_error");
+        }
+    }
+
+    private static Principal authenticate(HttpHeaders headers, Tables snapshot) {
+        String key = null;
+        String authorization = headers.getFirst(HttpHeaders.AUTHORIZATION);
+        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            key = authorization.substring(7).trim();
+        }
+        if (key == null || key.isEmpty()) {
+            key = headers.getFirst(Headers.API_KEY);
+        }
+        if (key == null || key.isEmpty() || key.length() > 512) {
+            return null;
+        }
+        return snapshot.rules().keysByHash().get(KeyHasher.hash(key));
+    }
+}

@@ -1,0 +1,195 @@
+package dev.tollgate.gateway;
+
+import java.io.ByteArrayOutputStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+
+import dev.tollgate.api.ApiError;
+import dev.tollgate.api.GatewayException;
+import dev.tollgate.metering.CallRecord;
+import dev.tollgate.metering.Metering;
+import dev.tollgate.metering.Outcome;
+import dev.tollgate.metering.SseUsageTap;
+import dev.tollgate.metering.TokenCounter;
+import dev.tollgate.pricing.CostCalculator;
+import dev.tollgate.pricing.Usage;
+import dev.tollgate.providers.OpenAiWire;
+import dev.tollgate.providers.UpstreamHandler;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Turns one upstream answer into the client's response.
+ * <ul>
+ * <li>Non-streamed: the body is read whole (it is needed for the cost header), usage taken from it, and the bytes
+ * sent on unchanged with {@code x-tollgate-cost-usd}.</li>
+ * <li>Streamed: each chunk goes on as it arrives through {@link SseUsageTap}; nothing waits for the end. A cut
+ * after the first byte ends the stream with an OpenAI-shaped error event.</li>
+ * <li>Upstream error statuses: 4xx passed through in OpenAI's shape (401/403 become 502: the gateway's provider
+ * key is at fault, not the client's); 5xx become 502 with the upstream's message.</li>
+ * </ul>
+ * Not thread-safe: one instance per call, driven by one subscription.
+ */
+final class ResponseRelay implements UpstreamHandler<DataBuffer> {
+
+    private static final byte[] STREAM_CUT = ("data: " + new String(new ApiError(502, ApiError.SERVER_ERROR,
+            "upstream_stream_interrupted", "The provider ended the stream early; you are charged for what was "
+            + "delivered.", null).toJson(), StandardCharsets.UTF_8) + "\n\n").getBytes(StandardCharsets.UTF_8);
+
+    private final CallRecord call;
+    private final String provider;
+    private final ServerHttpResponse response;
+    private final DataBufferFactory buffers;
+    private final OpenAiWire wire;
+    private final TokenCounter tokens;
+    private final int maxBody;
+
+    ResponseRelay(CallRecord call, String provider, ServerHttpResponse response, OpenAiWire wire, TokenCounter tokens,
+            int maxBody) {
+        this.call = call;
+        this.provider = provider;
+        this.response = response;
+        this.buffers = response.bufferFactory();
+        this.wire = wire;
+        this.tokens = tokens;
+        this.maxBody = maxBody;
+    }
+
+    @Override
+    public Flux<DataBuffer> handle(int status, String contentType, String retryAfter, Flux<byte[]> body) {
+        if (status >= 400) {
+            return aggregate(body).flatMapMany(bytes -> Flux.error(upstreamError(status, retryAfter, bytes)));
+        }
+        if (call.request().stream()) {
+            if (contentType == null || !contentType.startsWith(MediaType.TEXT_EVENT_STREAM_VALUE)) {
+                return badResponse(body, "answered a stream request with content type " + contentType);
+            }
+            return stream(body);
+        }
+        if (contentType == null || !contentType.contains("json")) {
+            return badResponse(body, "answered with content type " + contentType + " instead of JSON");
+        }
+        return aggregate(body).map(this::whole).flux();
+    }
+
+    private DataBuffer whole(byte[] bytes) {
+        Usage usage;
+        try {
+            usage = wire.usageOfResponse(bytes);
+        } catch (RuntimeException e) {
+            throw new GatewayException(ApiError.badGateway("upstream_bad_response", "Provider '" + provider
+                    + "' sent a response that is not valid JSON."), null, Outcome.UPSTREAM_ERROR, null);
+        }
+        if (usage == null) {
+            usage = estimate(bytes);
+        }
+        call.usage(usage);
+        BigDecimal cost = Metering.cost(usage, call.price());
+        HttpHeaders headers = response.getHeaders();
+        headers.setContentType(MediaType.APPLICATION_JSON);
+        headers.set(Headers.COST_USD, CostCalculator.format(cost));
+        headers.set(Headers.PRICE_VERSION, call.price().version());
+        response.setStatusCode(HttpStatus.OK);
+        call.firstByte(System.nanoTime());
+        return buffers.wrap(bytes);
+    }
+
+    /** Usage of a whole answer without a usage object: prompt and answer counted with the tokenizer. */
+    private Usage estimate(byte[] bytes) {
+        StringBuilder text = new StringBuilder();
+        for (JsonNode choice : wire.mapper().readTree(bytes).path("choices")) {
+            text.append(choice.path("message").path("content").asString(""));
+            text.append(choice.path("message").path("reasoning_content").asString(""));
+        }
+        return new Usage(call.request().promptTokens(tokens), 0, 0, tokens.count(text.toString()), 0, true);
+    }
+
+    private Flux<DataBuffer> stream(Flux<byte[]> body) {
+        HttpHeaders headers = response.getHeaders();
+        headers.setContentType(MediaType.TEXT_EVENT_STREAM);
+        headers.setCacheControl("no-cache");
+        headers.set(Headers.PRICE_VERSION, call.price().version());
+        response.setStatusCode(HttpStatus.OK);
+        SseUsageTap tap = new SseUsageTap(wire.mapper(), !call.request().clientWantsUsage());
+        call.tap(tap);
+        return body.map(tap::onChunk)
+                .concatWith(Mono.fromSupplier(tap::onComplete))
+                .filter(bytes -> bytes.length > 0)
+                .doOnNext(bytes -> call.firstByte(System.nanoTime()))
+                .map(buffers::wrap)
+                .doOnComplete(() -> {
+                    if (tap.reportedUsage() != null) {
+                        call.usage(tap.reportedUsage());
+                    }
+                })
+                .onErrorResume(e -> {
+                    if (call.firstByteNanos() == 0) {
+                        return Mono.error(e);
+                    }
+                    call.end(200, Outcome.STREAM_INTERRUPTED, "upstream_stream_interrupted");
+                    return Mono.just(buffers.wrap(STREAM_CUT));
+                });
+    }
+
+    private Flux<DataBuffer> badResponse(Flux<byte[]> body, String what) {
+        return body.then(Mono.<DataBuffer>error(new GatewayException(ApiError.badGateway("upstream_bad_response",
+                "Provider '" + provider + "' " + what + "."), null, Outcome.UPSTREAM_ERROR, null))).flux();
+    }
+
+    private GatewayException upstreamError(int status, String retryAfter, byte[] bytes) {
+        JsonNode error = null;
+        try {
+            JsonNode root = wire.mapper().readTree(bytes);
+            error = root != null && root.path("error").isObject() ? root.get("error") : null;
+        } catch (RuntimeException ignored) {
+            // not JSON: described below
+        }
+        String upstreamMessage = error != null ? error.path("message").asString("")
+                : snippet(bytes);
+        if (status == 401 || status == 403) {
+            return new GatewayException(ApiError.badGateway("upstream_auth_failed", "Provider '" + provider
+                    + "' rejected the gateway's credentials (HTTP " + status + "); the operator must check "
+                    + "tollgate.providers." + provider + ".api-key."), null, Outcome.UPSTREAM_ERROR, null);
+        }
+        if (status >= 500) {
+            return new GatewayException(ApiError.badGateway("upstream_error", "Provider '" + provider
+                    + "' failed with HTTP " + status + (upstreamMessage.isEmpty() ? "." : ": " + upstreamMessage)),
+                    null, Outcome.UPSTREAM_ERROR, retryAfter);
+        }
+        if (error != null) {
+            ApiError passed = new ApiError(status, error.path("type").asString(ApiError.INVALID_REQUEST),
+                    error.path("code").isNull() ? null : error.path("code").asString(null), upstreamMessage,
+                    error.path("param").isNull() ? null : error.path("param").asString(null));
+            return new GatewayException(passed, bytes, Outcome.UPSTREAM_CLIENT_ERROR, retryAfter);
+        }
+        return new GatewayException(new ApiError(status, ApiError.INVALID_REQUEST, "upstream_error", "Provider '"
+                + provider + "' refused the request with HTTP " + status
+                + (upstreamMessage.isEmpty() ? "." : ": " + upstreamMessage), null),
+                null, Outcome.UPSTREAM_CLIENT_ERROR, retryAfter);
+    }
+
+    private static String snippet(byte[] bytes) {
+        String text = new String(bytes, 0, Math.min(bytes.length, 300), StandardCharsets.UTF_8).strip();
+        return text.replaceAll("\\s+", " ");
+    }
+
+    /** The whole body, refusing more than the limit (502: a runaway upstream must not exhaust memory). */
+    private Mono<byte[]> aggregate(Flux<byte[]> body) {
+        return body.collect(ByteArrayOutputStream::new, (out, chunk) -> {
+            if (out.size() + chunk.length > maxBody) {
+                throw new GatewayException(ApiError.badGateway("upstream_response_too_large", "Provider '" + provider
+                        + "' sent a response larger than the gateway's limit of " + maxBody + " bytes."),
+                        null, Outcome.UPSTREAM_ERROR, null);
+            }
+            out.write(chunk, 0, chunk.length);
+        }).map(ByteArrayOutputStream::toByteArray);
+    }
+}

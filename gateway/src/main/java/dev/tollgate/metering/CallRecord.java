@@ -1,0 +1,134 @@
+package dev.tollgate.metering;
+
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import dev.tollgate.api.ChatRequest;
+import dev.tollgate.auth.Principal;
+import dev.tollgate.pricing.PriceRow;
+import dev.tollgate.pricing.Usage;
+
+/**
+ * The state of one call as it moves through the filters, completed exactly once into a ledger row, metrics and
+ * the cost header. Fields are written by the call's own path one step after another (Reactor gives each step a
+ * happens-before edge to the next); they are volatile because a client cancel can complete the record from
+ * another event-loop thread. {@link #markCompleted} decides that race (normal end against cancel) by a CAS.
+ */
+public final class CallRecord {
+
+    private final String requestId;
+    private final Instant startedAt;
+    private final long startNanos;
+    private final Principal principal;
+    private final AtomicBoolean completed = new AtomicBoolean();
+
+    private volatile ChatRequest request;
+    private volatile String provider;
+    private volatile String model;
+    private volatile PriceRow price;
+    private volatile long firstByteNanos;
+    private volatile Usage usage;
+    private volatile int status;
+    private volatile Outcome outcome;
+    private volatile String errorCode;
+    private volatile SseUsageTap tap;
+
+    public CallRecord(String requestId, Instant startedAt, long startNanos, Principal principal) {
+        this.requestId = requestId;
+        this.startedAt = startedAt;
+        this.startNanos = startNanos;
+        this.principal = principal;
+    }
+
+    public boolean markCompleted() {
+        return completed.compareAndSet(false, true);
+    }
+
+    public void served(String provider, String model, PriceRow price) {
+        this.provider = provider;
+        this.model = model;
+        this.price = price;
+    }
+
+    public void firstByte(long nanos) {
+        if (firstByteNanos == 0) {
+            firstByteNanos = nanos;
+        }
+    }
+
+    public void end(int status, Outcome outcome, String errorCode) {
+        if (this.outcome == null) {
+            this.status = status;
+            this.outcome = outcome;
+            this.errorCode = errorCode;
+        }
+    }
+
+    public String requestId() {
+        return requestId;
+    }
+
+    public Instant startedAt() {
+        return startedAt;
+    }
+
+    public long startNanos() {
+        return startNanos;
+    }
+
+    public Principal principal() {
+        return principal;
+    }
+
+    public ChatRequest request() {
+        return request;
+    }
+
+    public void request(ChatRequest request) {
+        this.request = request;
+    }
+
+    public String provider() {
+        return provider;
+    }
+
+    public String model() {
+        return model;
+    }
+
+    public PriceRow price() {
+        return price;
+    }
+
+    public long firstByteNanos() {
+        return firstByteNanos;
+    }
+
+    public Usage usage() {
+        return usage;
+    }
+
+    public void usage(Usage usage) {
+        this.usage = usage;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public Outcome outcome() {
+        return outcome;
+    }
+
+    public String errorCode() {
+        return errorCode;
+    }
+
+    public SseUsageTap tap() {
+        return tap;
+    }
+
+    public void tap(SseUsageTap tap) {
+        this.tap = tap;
+    }
+}

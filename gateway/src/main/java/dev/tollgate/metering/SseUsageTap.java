@@ -1,0 +1,263 @@
+package dev.tollgate.metering;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.tollgate.pricing.Usage;
+import dev.tollgate.providers.OpenAiWire;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * Watches an OpenAI-style Server-Sent Events stream as it passes, without holding it back.
+ * <p>
+ * Invariant: every complete event (ended by a blank line) that arrived is in the output of the same
+ * {@link #onChunk} call, in order; only an incomplete tail is carried to the next chunk, because half an event is
+ * of no use to a client. When a chunk ends on an event boundary and nothing is dropped (the common case) the chunk
+ * is returned as it came, without a copy. An event is parsed only when it carries a {@code "usage": {...}} object;
+ * every other event is scanned for boundaries and passed on untouched. The usage-only event (empty
+ * {@code choices}) is removed when the gateway, not the client, asked for it.
+ * <p>
+ * Delivered events are kept (up to {@value #MAX_KEPT_BYTES} bytes) so that a stream that ends without usage (an
+ * upstream that ignores {@code include_usage}, or a client that left) can be counted with the tokenizer.
+ * Not thread-safe: one instance per stream, driven by one subscriber.
+ */
+public final class SseUsageTap {
+
+    static final int MAX_KEPT_BYTES = 8 * 1024 * 1024;
+    private static final byte[] NO_BYTES = new byte[0];
+    private static final byte[] USAGE_KEY = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
+
+    private final ObjectMapper mapper;
+    private final boolean dropUsageEvent;
+    private byte[] carry = NO_BYTES;
+    private Usage usage;
+    private boolean done;
+    private final List<byte[]> kept = new ArrayList<>();
+    private long keptBytes;
+    private long deliveredBytes;
+
+    public SseUsageTap(ObjectMapper mapper, boolean dropUsageEvent) {
+        this.mapper = mapper;
+        this.dropUsageEvent = dropUsageEvent;
+    }
+
+    /** Bytes to send to the client now (possibly empty). */
+    public byte[] onChunk(byte[] chunk) {
+        byte[] data = carry.length == 0 ? chunk : concat(carry, chunk);
+        int start = 0;
+        int lastEnd = 0;
+        ByteArrayOutputStream filtered = null;
+        while (true) {
+            int end = eventEnd(data, start);
+            if (end < 0) {
+                break;
+            }
+            boolean drop = inspect(data, start, end);
+            if (drop && filtered == null) {
+                filtered = new ByteArrayOutputStream(data.length);
+                filtered.write(data, 0, start);
+            } else if (!drop && filtered != null) {
+                filtered.write(data, start, end - start);
+            }
+            start = end;
+            lastEnd = end;
+        }
+        carry = lastEnd == data.length ? NO_BYTES : copy(data, lastEnd, data.length);
+        byte[] out = filtered != null ? filtered.toByteArray()
+                : lastEnd == data.length ? data : copy(data, 0, lastEnd);
+        deliver(out);
+        return out;
+    }
+
+    /** What is left when the upstream ends: an unterminated last event, passed on as it is. */
+    public byte[] onComplete() {
+        byte[] rest = carry;
+        carry = NO_BYTES;
+        if (rest.length > 0 && indexOf(rest, 0, rest.length, USAGE_KEY) >= 0) {
+            inspect(rest, 0, rest.length);
+        }
+        deliver(rest);
+        return rest;
+    }
+
+    /** The usage the upstream reported, or null. */
+    public Usage reportedUsage() {
+        return usage;
+    }
+
+    /** Whether {@code data: [DONE]} passed. */
+    public boolean sawDone() {
+        return done;
+    }
+
+    public long deliveredBytes() {
+        return deliveredBytes;
+    }
+
+    /**
+     * Output tokens of what was delivered, counted with the tokenizer from the content, reasoning and tool-call
+     * deltas of the kept events.
+     */
+    public long countDeliveredOutputTokens(TokenCounter counter) {
+        StringBuilder text = new StringBuilder();
+        for (byte[] bytes : kept) {
+            int start = 0;
+            int end;
+            while ((end = eventEnd(bytes, start)) >= 0 || start < bytes.length) {
+                int stop = end < 0 ? bytes.length : end;
+                appendDeltaText(bytes, start, stop, text);
+                start = stop;
+                if (end < 0) {
+                    break;
+                }
+            }
+        }
+        long tokens = counter.count(text.toString());
+        if (keptBytes < deliveredBytes) {
+            // Beyond what was kept: scale by the bytes per token of the kept part (at least 1 token per 4 bytes).
+            long rest = deliveredBytes - keptBytes;
+            tokens += keptBytes > 0 && tokens > 0 ? rest * tokens / keptBytes : rest / 4;
+        }
+        return tokens;
+    }
+
+    private void deliver(byte[] out) {
+        if (out.length == 0) {
+            return;
+        }
+        deliveredBytes += out.length;
+        if (keptBytes + out.length <= MAX_KEPT_BYTES) {
+            kept.add(out);
+            keptBytes += out.length;
+        }
+    }
+
+    /** Looks at one complete event; true when it is to be dropped. */
+    private boolean inspect(byte[] data, int start, int end) {
+        if (!done && indexOf(data, start, end, DONE) >= 0 && dataPayload(data, start, end).trim().equals("[DONE]")) {
+            done = true;
+            return false;
+        }
+        int key = indexOf(data, start, end, USAGE_KEY);
+        if (key < 0 || !objectFollows(data, key + USAGE_KEY.length, end)) {
+            return false;
+        }
+        JsonNode event;
+        try {
+            event = mapper.readTree(dataPayload(data, start, end));
+        } catch (RuntimeException e) {
+            return false;
+        }
+        Usage reported = OpenAiWire.usage(event.get("usage"));
+        if (reported != null) {
+            usage = reported;
+        }
+        JsonNode choices = event.get("choices");
+        return dropUsageEvent && reported != null && choices != null && choices.isArray() && choices.isEmpty();
+    }
+
+    private void appendDeltaText(byte[] bytes, int start, int end, StringBuilder text) {
+        String payload = dataPayload(bytes, start, end).trim();
+        if (payload.isEmpty() || payload.charAt(0) != '{') {
+            return;
+        }
+        try {
+            for (JsonNode choice : mapper.readTree(payload).path("choices")) {
+                JsonNode delta = choice.path("delta");
+                text.append(delta.path("content").asString(""));
+                text.append(delta.path("reasoning_content").asString(""));
+                for (JsonNode call : delta.path("tool_calls")) {
+                    text.append(call.path("function").path("arguments").asString(""));
+                }
+            }
+        } catch (RuntimeException ignored) {
+            // not JSON: nothing to count
+        }
+    }
+
+    /** The joined {@code data:} lines of an event. */
+    static String dataPayload(byte[] data, int start, int end) {
+        StringBuilder sb = new StringBuilder();
+        int line = start;
+        while (line < end) {
+            int eol = line;
+            while (eol < end && data[eol] != '\n' && data[eol] != '\r') {
+                eol++;
+            }
+            if (eol - line >= 5 && data[line] == 'd' && data[line + 1] == 'a' && data[line + 2] == 't'
+                    && data[line + 3] == 'a' && data[line + 4] == ':') {
+                int from = line + 5;
+                if (from < eol && data[from] == ' ') {
+                    from++;
+                }
+                if (!sb.isEmpty()) {
+                    sb.append('\n');
+                }
+                sb.append(new String(data, from, eol - from, StandardCharsets.UTF_8));
+            }
+            line = eol + 1;
+        }
+        return sb.toString();
+    }
+
+    /** The index just past the blank line ending the event that starts at {@code from}, or -1. */
+    static int eventEnd(byte[] data, int from) {
+        for (int i = from; i < data.length - 1; i++) {
+            if (data[i] == '\n') {
+                if (data[i + 1] == '\n') {
+                    return i + 2;
+                }
+                if (data[i + 1] == '\r' && i + 2 < data.length && data[i + 2] == '\n') {
+                    return i + 3;
+                }
+            } else if (data[i] == '\r' && data[i + 1] == '\r') {
+                return i + 2;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean objectFollows(byte[] data, int i, int end) {
+        while (i < end && (data[i] == ' ' || data[i] == '\t')) {
+            i++;
+        }
+        if (i >= end || data[i] != ':') {
+            return false;
+        }
+        i++;
+        while (i < end && (data[i] == ' ' || data[i] == '\t')) {
+            i++;
+        }
+        return i < end && data[i] == '{';
+    }
+
+    static int indexOf(byte[] data, int from, int to, byte[] needle) {
+        outer:
+        for (int i = from; i <= to - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (data[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = new byte[a.length + b.length];
+        System.arraycopy(a, 0, out, 0, a.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    private static byte[] copy(byte[] data, int from, int to) {
+        byte[] out = new byte[to - from];
+        System.arraycopy(data, from, out, 0, out.length);
+        return out;
+    }
+}

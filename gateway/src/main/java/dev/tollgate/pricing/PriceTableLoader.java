@@ -1,0 +1,239 @@
+package dev.tollgate.pricing;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * Reads every price file ({@code *.yaml} except {@code quality*.yaml}) of a folder into one {@link PriceTable}.
+ * Validation is strict and complete: unknown fields, missing or negative prices, more than
+ * {@value #MAX_PRICE_SCALE} decimal places, duplicate models, effective dates that are not strictly increasing
+ * (overlapping rows), a provider id that does not match its file name: every problem is reported with its file
+ * and line, and nothing of an invalid folder is used. Stateless, thread-safe.
+ */
+public final class PriceTableLoader {
+
+    /** Decimal places allowed in a price (USD per 1M tokens); 6 places = 1e-12 USD per token. */
+    public static final int MAX_PRICE_SCALE = 6;
+
+    private static final Set<String> FILE_FIELDS = Set.of("provider", "display-name", "models");
+    private static final Set<String> MODEL_FIELDS = Set.of("model", "context-window", "max-output-tokens",
+            "capabilities", "attributes", "prices");
+    private static final Set<String> PRICE_FIELDS = Set.of("effective-from", "source", "input", "cached-input",
+            "cache-write", "output", "usd-per-hour", "tokens-per-second", "input-tokens-per-second");
+    private static final BigDecimal MILLION_PER_HOUR = BigDecimal.valueOf(1_000_000L);
+    private static final BigDecimal SECONDS_PER_HOUR = BigDecimal.valueOf(3600);
+
+    private PriceTableLoader() {
+    }
+
+    /** Loads the folder, or throws {@link TableValidationException} listing every problem. */
+    public static PriceTable load(Path folder) {
+        List<String> problems = new ArrayList<>();
+        Map<String, ProviderPrices> providers = new TreeMap<>();
+        for (Path file : priceFiles(folder, problems)) {
+            ProviderPrices prices = loadFile(file, problems);
+            if (prices == null) {
+                continue;
+            }
+            ProviderPrices earlier = providers.putIfAbsent(prices.provider(), prices);
+            if (earlier != null) {
+                problems.add(prices.file() + ": provider '" + prices.provider() + "' is already defined in "
+                        + earlier.file());
+            }
+        }
+        if (problems.isEmpty() && providers.isEmpty()) {
+            problems.add(folder + ": no price files (*.yaml) found");
+        }
+        if (!problems.isEmpty()) {
+            throw new TableValidationException(problems);
+        }
+        return new PriceTable(Collections.unmodifiableMap(providers));
+    }
+
+    /** The files this loader reads in {@code folder}, sorted by name. */
+    public static List<Path> priceFiles(Path folder, List<String> problems) {
+        if (!Files.isDirectory(folder)) {
+            problems.add(folder + ": the pricing folder does not exist (set tollgate.pricing.location)");
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.filter(p -> {
+                String name = p.getFileName().toString();
+                return (name.endsWith(".yaml") || name.endsWith(".yml")) && !name.startsWith("quality")
+                        && !name.startsWith(".");
+            }).sorted().toList();
+        } catch (IOException e) {
+            problems.add(folder + ": cannot list: " + e.getMessage());
+            return List.of();
+        }
+    }
+
+    private static ProviderPrices loadFile(Path path, List<String> problems) {
+        String fileName = path.getFileName().toString();
+        int before = problems.size();
+        YamlNode root = YamlNode.parse(path, fileName, problems);
+        if (root == null) {
+            return null;
+        }
+        Map<String, YamlNode> fields = root.mapping(FILE_FIELDS);
+        String provider = required(root, fields, "provider") ? fields.get("provider").string() : null;
+        String stem = fileName.substring(0, fileName.lastIndexOf('.'));
+        if (provider != null && !provider.equals(stem)) {
+            fields.get("provider").problem("provider must equal the file name '" + stem + "', but was '" + provider + "'");
+        }
+        String displayName = fields.containsKey("display-name") ? fields.get("display-name").string() : provider;
+        Map<String, PricedModel> models = new LinkedHashMap<>();
+        if (required(root, fields, "models")) {
+            List<YamlNode> entries = fields.get("models").sequence();
+            if (entries.isEmpty()) {
+                fields.get("models").problem("models must list at least one model");
+            }
+            for (YamlNode entry : entries) {
+                PricedModel model = loadModel(provider, entry);
+                if (model == null) {
+                    continue;
+                }
+                PricedModel earlier = models.putIfAbsent(model.model(), model);
+                if (earlier != null) {
+                    entry.problem("model '" + model.model() + "' is listed twice (first at line " + earlier.line()
+                            + "); put its prices as rows of one entry");
+                }
+            }
+        }
+        if (problems.size() > before) {
+            return null;
+        }
+        return new ProviderPrices(provider, displayName, Collections.unmodifiableMap(models), fileName);
+    }
+
+    private static PricedModel loadModel(String provider, YamlNode entry) {
+        Map<String, YamlNode> f = entry.mapping(MODEL_FIELDS);
+        String model = required(entry, f, "model") ? f.get("model").string() : null;
+        Integer context = required(entry, f, "context-window") ? f.get("context-window").positiveInt() : null;
+        Integer maxOutput = required(entry, f, "max-output-tokens") ? f.get("max-output-tokens").positiveInt() : null;
+        Set<Capability> capabilities = EnumSet.noneOf(Capability.class);
+        if (f.containsKey("capabilities")) {
+            for (YamlNode c : f.get("capabilities").sequence()) {
+                String name = c.string();
+                if (name != null) {
+                    Capability.fromYaml(name).ifPresentOrElse(capabilities::add, () -> c.problem(
+                            "unknown capability '" + name + "'; expected one of tools, vision, json-schema, streaming"));
+                }
+            }
+        }
+        Map<String, String> attributes = new TreeMap<>();
+        if (f.containsKey("attributes")) {
+            f.get("attributes").mapping(null).forEach((k, v) -> {
+                String value = v.string();
+                if (value != null) {
+                    attributes.put(k, value);
+                }
+            });
+        }
+        List<PriceRow> rows = new ArrayList<>();
+        if (required(entry, f, "prices")) {
+            List<YamlNode> priceNodes = f.get("prices").sequence();
+            if (priceNodes.isEmpty()) {
+                f.get("prices").problem("prices must have at least one row");
+            }
+            Instant previous = null;
+            for (YamlNode priceNode : priceNodes) {
+                PriceRow row = loadPrice(provider, model, priceNode);
+                if (row == null) {
+                    continue;
+                }
+                if (previous != null && !row.effectiveFrom().isAfter(previous)) {
+                    priceNode.problem("effective-from " + row.effectiveFrom() + " must be after the previous row's "
+                            + previous + " (rows oldest first, no two rows in force at once)");
+                }
+                previous = row.effectiveFrom();
+                rows.add(row);
+            }
+        }
+        if (model == null || context == null || maxOutput == null) {
+            return null;
+        }
+        return new PricedModel(provider, model, context, maxOutput, Collections.unmodifiableSet(capabilities),
+                Collections.unmodifiableMap(attributes), List.copyOf(rows), entry.file(), entry.line());
+    }
+
+    private static PriceRow loadPrice(String provider, String model, YamlNode node) {
+        Map<String, YamlNode> f = node.mapping(PRICE_FIELDS);
+        Instant from = required(node, f, "effective-from") ? f.get("effective-from").instant("effective-from") : null;
+        String source = required(node, f, "source") ? f.get("source").string() : null;
+        BigDecimal input;
+        BigDecimal output;
+        boolean listPrice = f.containsKey("input") || f.containsKey("output");
+        boolean runningCost = f.containsKey("usd-per-hour") || f.containsKey("tokens-per-second");
+        if (listPrice && runningCost) {
+            node.problem("a price row has either input/output or usd-per-hour/tokens-per-second, not both");
+            return null;
+        }
+        if (runningCost) {
+            BigDecimal perHour = required(node, f, "usd-per-hour") ? f.get("usd-per-hour").decimal("usd-per-hour", 6) : null;
+            BigDecimal outTps = required(node, f, "tokens-per-second")
+                    ? positive(f.get("tokens-per-second"), "tokens-per-second") : null;
+            BigDecimal inTps = f.containsKey("input-tokens-per-second")
+                    ? positive(f.get("input-tokens-per-second"), "input-tokens-per-second") : outTps;
+            if (perHour == null || outTps == null || inTps == null) {
+                return null;
+            }
+            input = perMillionFromRunningCost(perHour, inTps);
+            output = perMillionFromRunningCost(perHour, outTps);
+        } else {
+            if (f.containsKey("input-tokens-per-second")) {
+                f.get("input-tokens-per-second").problem("input-tokens-per-second goes with usd-per-hour");
+            }
+            input = required(node, f, "input") ? f.get("input").decimal("input", MAX_PRICE_SCALE) : null;
+            output = required(node, f, "output") ? f.get("output").decimal("output", MAX_PRICE_SCALE) : null;
+        }
+        BigDecimal cached = f.containsKey("cached-input") ? f.get("cached-input").decimal("cached-input", MAX_PRICE_SCALE) : null;
+        BigDecimal write = f.containsKey("cache-write") ? f.get("cache-write").decimal("cache-write", MAX_PRICE_SCALE) : null;
+        if (from == null || source == null || input == null || output == null
+                || (f.containsKey("cached-input") && cached == null) || (f.containsKey("cache-write") && write == null)) {
+            return null;
+        }
+        String version = provider + "/" + model + "@" + (from.toString().endsWith("T00:00:00Z")
+                ? from.toString().substring(0, 10) : from.toString());
+        return new PriceRow(version, from, source, input, cached, write, output);
+    }
+
+    /**
+     * USD per 1M tokens from a running cost: usd-per-hour x 1,000,000 / (tokens-per-second x 3600), rounded half-up
+     * to {@value #MAX_PRICE_SCALE} places so that costs stay exact from there on.
+     */
+    static BigDecimal perMillionFromRunningCost(BigDecimal usdPerHour, BigDecimal tokensPerSecond) {
+        return usdPerHour.multiply(MILLION_PER_HOUR)
+                .divide(tokensPerSecond.multiply(SECONDS_PER_HOUR), MAX_PRICE_SCALE, RoundingMode.HALF_UP);
+    }
+
+    private static BigDecimal positive(YamlNode node, String field) {
+        BigDecimal value = node.decimal(field, 6);
+        if (value != null && value.signum() == 0) {
+            node.problem(field + " must be > 0, but was 0");
+            return null;
+        }
+        return value;
+    }
+
+    private static boolean required(YamlNode parent, Map<String, YamlNode> fields, String name) {
+        if (fields.containsKey(name)) {
+            return true;
+        }
+        parent.problem("missing required field '" + name + "'");
+        return false;
+    }
+}

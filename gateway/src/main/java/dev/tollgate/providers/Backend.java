@@ -1,0 +1,25 @@
+package dev.tollgate.providers;
+
+import reactor.core.publisher.Flux;
+
+/**
+ * One configured backend (a {@code tollgate.providers.<id>} entry). Implementations are thread-safe and are built
+ * once at start.
+ */
+public interface Backend {
+
+    /** The provider id from configuration. */
+    String id();
+
+    /** The price table this backend is priced by. */
+    String priceTable();
+
+    /** True for the in-process simulated backend: its responses are labelled as such. */
+    boolean simulated();
+
+    /**
+     * Sends one call. Transport failures (connect refused or timed out, no response in time) are signalled as
+     * errors of the returned flux; any HTTP answer, error statuses included, goes to {@code handler}.
+     */
+    <T> Flux<T> exchange(UpstreamCall call, UpstreamHandler<T> handler);
+}

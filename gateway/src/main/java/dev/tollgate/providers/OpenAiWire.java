@@ -1,0 +1,93 @@
+package dev.tollgate.providers;
+
+import dev.tollgate.api.ChatRequest;
+import dev.tollgate.pricing.Usage;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The OpenAI Chat Completions wire format as every OpenAI-compatible backend speaks it: how a request is prepared
+ * for the upstream, and how usage is read back. Stateless, thread-safe.
+ */
+public final class OpenAiWire {
+
+    private final ObjectMapper mapper;
+
+    public OpenAiWire(ObjectMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    /**
+     * The body to send upstream. The client's bytes go out untouched unless a field must change: the model id
+     * differs (a {@code provider/model} name), or a stream lacks {@code stream_options.include_usage}, which the
+     * gateway adds so that streamed calls are billed from the upstream's own count. Serialised at most once.
+     */
+    public byte[] upstreamBody(ChatRequest request, String upstreamModel) {
+        boolean renameModel = !request.model().equals(upstreamModel);
+        boolean addUsage = request.stream() && !request.clientWantsUsage();
+        if (!renameModel && !addUsage) {
+            return request.body();
+        }
+        ObjectNode copy = request.tree().deepCopy();
+        if (renameModel) {
+            copy.put("model", upstreamModel);
+        }
+        if (addUsage) {
+            JsonNode options = copy.get("stream_options");
+            ObjectNode opts = options instanceof ObjectNode o ? o : copy.putObject("stream_options");
+            opts.put("include_usage", true);
+        }
+        return mapper.writeValueAsBytes(copy);
+    }
+
+    /**
+     * The usage of a non-streamed response body, reading only its top-level {@code usage} object (everything
+     * else is skipped without building a tree). Null when the body has none.
+     */
+    public Usage usageOfResponse(byte[] body) {
+        try (JsonParser parser = mapper.createParser(body)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if ("usage".equals(name) && value == JsonToken.START_OBJECT) {
+                    return usage(parser.readValueAsTree());
+                }
+                parser.skipChildren();
+            }
+            return null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Usage from an OpenAI {@code usage} object. {@code prompt_tokens} includes cached reads
+     * ({@code prompt_tokens_details.cached_tokens}; DeepSeek reports {@code prompt_cache_hit_tokens}), which are
+     * split out; {@code completion_tokens} includes reasoning tokens. Null when the object has no counts.
+     */
+    public static Usage usage(JsonNode usage) {
+        if (usage == null || !usage.isObject() || !usage.has("prompt_tokens") && !usage.has("completion_tokens")) {
+            return null;
+        }
+        long prompt = Math.max(0, usage.path("prompt_tokens").asLong(0));
+        long completion = Math.max(0, usage.path("completion_tokens").asLong(0));
+        long cached = usage.path("prompt_tokens_details").path("cached_tokens").asLong(0);
+        if (cached == 0) {
+            cached = usage.path("prompt_cache_hit_tokens").asLong(0);
+        }
+        cached = Math.max(0, Math.min(cached, prompt));
+        long reasoning = Math.max(0, Math.min(completion,
+                usage.path("completion_tokens_details").path("reasoning_tokens").asLong(0)));
+        return new Usage(prompt - cached, cached, 0, completion, reasoning, false);
+    }
+
+    public ObjectMapper mapper() {
+        return mapper;
+    }
+}

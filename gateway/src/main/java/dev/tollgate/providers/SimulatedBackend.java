@@ -1,0 +1,151 @@
+package dev.tollgate.providers;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.tollgate.config.TollgateProperties;
+import dev.tollgate.metering.TokenCounter;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * An in-process backend for the demo profile and for tests. It speaks the OpenAI wire format byte for byte (so the
+ * whole gateway path runs as with a real upstream) and says what it is everywhere: the answer starts with
+ * {@code [simulated ...]}, {@code system_fingerprint} is {@value #FINGERPRINT}, and the gateway adds
+ * {@code x-tollgate-simulated: true}. The answer is deterministic (a function of the prompt); usage is the real
+ * token count of prompt and answer. Latency before the first byte and the pace of stream chunks are configurable.
+ * Thread-safe.
+ */
+final class SimulatedBackend implements Backend {
+
+    static final String FINGERPRINT = "tollgate-simulated";
+    private static final String[] WORDS = {"the", "gateway", "routes", "each", "call", "to", "a", "backend", "whose",
+        "price", "and", "quality", "fit", "policy", "while", "metering", "every", "token", "exactly", "so", "teams",
+        "see", "what", "they", "spend", "per", "model", "provider", "day"};
+    private static final int WORDS_PER_CHUNK = 3;
+
+    private final String id;
+    private final String priceTable;
+    private final TollgateProperties.Simulated config;
+    private final TokenCounter tokens;
+    private final ObjectMapper mapper;
+    private final Clock clock;
+
+    SimulatedBackend(String id, TollgateProperties.Provider config, TokenCounter tokens, ObjectMapper mapper,
+            Clock clock) {
+        this.id = id;
+        this.priceTable = config.prices() != null ? config.prices() : id;
+        this.config = config.simulated();
+        this.tokens = tokens;
+        this.mapper = mapper;
+        this.clock = clock;
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public String priceTable() {
+        return priceTable;
+    }
+
+    @Override
+    public boolean simulated() {
+        return true;
+    }
+
+    @Override
+    public <T> Flux<T> exchange(UpstreamCall call, UpstreamHandler<T> handler) {
+        ObjectNode request = (ObjectNode) mapper.readTree(call.body());
+        long promptTokens = tokens.count(request);
+        int cap = request.path("max_completion_tokens").asInt(request.path("max_tokens").asInt(Integer.MAX_VALUE));
+        List<String> words = answer(request.path("messages").toString(), Math.min(cap, config.outputTokens()),
+                call.upstreamModel());
+        String text = String.join(" ", words);
+        long completionTokens = tokens.count(text);
+        String requestId = "chatcmpl-sim-" + Integer.toHexString(request.path("messages").toString().hashCode());
+        long created = clock.instant().getEpochSecond();
+        boolean stream = request.path("stream").asBoolean(false);
+        Mono<Void> latency = config.latency().isZero() ? Mono.empty() : Mono.delay(config.latency()).then();
+        if (!stream) {
+            ObjectNode body = mapper.createObjectNode();
+            body.put("id", requestId).put("object", "chat.completion").put("created", created)
+                    .put("model", call.upstreamModel()).put("system_fingerprint", FINGERPRINT);
+            ObjectNode choice = body.putArray("choices").addObject();
+            choice.put("index", 0).put("finish_reason", "stop");
+            choice.putObject("message").put("role", "assistant").put("content", text);
+            usage(body.putObject("usage"), promptTokens, completionTokens);
+            byte[] bytes = mapper.writeValueAsBytes(body);
+            return latency.thenMany(Flux.defer(() -> handler.handle(200, "application/json", null,
+                    Flux.just(bytes))));
+        }
+        List<byte[]> events = new ArrayList<>();
+        events.add(event(chunk(requestId, created, call.upstreamModel(), d -> d.put("role", "assistant").put("content", ""),
+                null)));
+        for (int i = 0; i < words.size(); i += WORDS_PER_CHUNK) {
+            String piece = (i == 0 ? "" : " ") + String.join(" ", words.subList(i, Math.min(words.size(), i + WORDS_PER_CHUNK)));
+            events.add(event(chunk(requestId, created, call.upstreamModel(), d -> d.put("content", piece), null)));
+        }
+        events.add(event(chunk(requestId, created, call.upstreamModel(), d -> { }, "stop")));
+        if (request.path("stream_options").path("include_usage").asBoolean(false)) {
+            ObjectNode last = mapper.createObjectNode();
+            last.put("id", requestId).put("object", "chat.completion.chunk").put("created", created)
+                    .put("model", call.upstreamModel()).put("system_fingerprint", FINGERPRINT);
+            last.putArray("choices");
+            usage(last.putObject("usage"), promptTokens, completionTokens);
+            events.add(event(mapper.writeValueAsString(last)));
+        }
+        events.add("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+        Flux<byte[]> body = Flux.fromIterable(events);
+        if (!config.chunkInterval().isZero()) {
+            body = body.delayElements(config.chunkInterval());
+        }
+        Flux<byte[]> paced = body;
+        return latency.thenMany(Flux.defer(() -> handler.handle(200, "text/event-stream", null, paced)));
+    }
+
+    private String chunk(String id, long created, String model, java.util.function.Consumer<ObjectNode> delta,
+            String finish) {
+        ObjectNode chunk = mapper.createObjectNode();
+        chunk.put("id", id).put("object", "chat.completion.chunk").put("created", created).put("model", model)
+                .put("system_fingerprint", FINGERPRINT);
+        ArrayNode choices = chunk.putArray("choices");
+        ObjectNode choice = choices.addObject();
+        choice.put("index", 0);
+        delta.accept(choice.putObject("delta"));
+        if (finish == null) {
+            choice.putNull("finish_reason");
+        } else {
+            choice.put("finish_reason", finish);
+        }
+        return mapper.writeValueAsString(chunk);
+    }
+
+    private static byte[] event(String json) {
+        return ("data: " + json + "\n\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void usage(ObjectNode usage, long prompt, long completion) {
+        usage.put("prompt_tokens", prompt).put("completion_tokens", completion).put("total_tokens", prompt + completion);
+    }
+
+    /** About {@code outputTokens} words (most of these words are one token), chosen from the prompt's hash. */
+    private List<String> answer(String prompt, int outputTokens, String model) {
+        List<String> words = new ArrayList<>();
+        words.add("[simulated " + id + "/" + model + "]");
+        int seed = prompt.hashCode();
+        int target = Math.max(1, outputTokens - tokens.count(words.get(0)));
+        for (int i = 0; i < target; i++) {
+            seed = seed * 1103515245 + 12345;
+            words.add(WORDS[Math.floorMod(seed >>> 8, WORDS.length)]);
+        }
+        return words;
+    }
+}

@@ -1,0 +1,70 @@
+package dev.tollgate.routing;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import dev.tollgate.pricing.PriceTable;
+import dev.tollgate.pricing.ProviderPrices;
+
+/**
+ * Every offering the gateway can serve: each enabled backend times the models of the price table it is priced by.
+ * Built once per tables snapshot so that a request does a hash lookup, never a table scan. Immutable.
+ */
+public final class Catalog {
+
+    private final Map<String, List<Offering>> byModel;
+    private final Map<String, Map<String, Offering>> byProvider;
+
+    private Catalog(Map<String, List<Offering>> byModel, Map<String, Map<String, Offering>> byProvider) {
+        this.byModel = byModel;
+        this.byProvider = byProvider;
+    }
+
+    /**
+     * @param backendPriceTables enabled backend id -> the price-table id it is priced by
+     */
+    public static Catalog build(PriceTable prices, Map<String, String> backendPriceTables) {
+        Map<String, List<Offering>> byModel = new TreeMap<>();
+        Map<String, Map<String, Offering>> byProvider = new HashMap<>();
+        backendPriceTables.forEach((backend, tableId) -> {
+            ProviderPrices table = prices.providers().get(tableId);
+            if (table == null) {
+                return;
+            }
+            Map<String, Offering> offered = new LinkedHashMap<>();
+            table.models().values().forEach(m -> {
+                Offering o = new Offering(backend, m);
+                offered.put(m.model(), o);
+                byModel.computeIfAbsent(m.model(), k -> new ArrayList<>()).add(o);
+            });
+            byProvider.put(backend, Collections.unmodifiableMap(offered));
+        });
+        byModel.replaceAll((k, v) -> List.copyOf(v));
+        return new Catalog(Collections.unmodifiableMap(byModel), Map.copyOf(byProvider));
+    }
+
+    /** Offerings of a model id, in backend-id order; empty when no enabled backend offers it. */
+    public List<Offering> offeringsOf(String model) {
+        return byModel.getOrDefault(model, List.of());
+    }
+
+    /** The offering of {@code model} at backend {@code provider}, or null. */
+    public Offering offering(String provider, String model) {
+        Map<String, Offering> offered = byProvider.get(provider);
+        return offered == null ? null : offered.get(model);
+    }
+
+    public boolean hasProvider(String provider) {
+        return byProvider.containsKey(provider);
+    }
+
+    /** Every model id with its offerings, sorted by model id. */
+    public Map<String, List<Offering>> models() {
+        return byModel;
+    }
+}
