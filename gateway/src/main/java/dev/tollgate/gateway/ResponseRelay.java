@@ -77,7 +77,7 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
         if (contentType == null || !contentType.contains("json")) {
             return badResponse(body, "answered with content type " + contentType + " instead of JSON");
         }
-        return aggregate(body).map(this::whole).flux();
+        return aggregate(body).map(this::whole).flux().doOnComplete(call::relayed);
     }
 
     private DataBuffer whole(byte[] bytes) {
@@ -95,6 +95,7 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
         BigDecimal cost = Metering.cost(usage, call.price());
         HttpHeaders headers = response.getHeaders();
         headers.setContentType(MediaType.APPLICATION_JSON);
+        headers.setContentLength(bytes.length);
         headers.set(Headers.COST_USD, CostCalculator.format(cost));
         headers.set(Headers.PRICE_VERSION, call.price().version());
         response.setStatusCode(HttpStatus.OK);
@@ -129,12 +130,14 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
                     if (tap.reportedUsage() != null) {
                         call.usage(tap.reportedUsage());
                     }
+                    call.relayed();
                 })
                 .onErrorResume(e -> {
                     if (call.firstByteNanos() == 0) {
                         return Mono.error(e);
                     }
                     call.end(200, Outcome.STREAM_INTERRUPTED, "upstream_stream_interrupted");
+                    call.relayed();
                     return Mono.just(buffers.wrap(STREAM_CUT));
                 });
     }

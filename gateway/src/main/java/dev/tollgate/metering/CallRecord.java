@@ -32,6 +32,7 @@ public final class CallRecord {
     private volatile Outcome outcome;
     private volatile String errorCode;
     private volatile SseUsageTap tap;
+    private volatile boolean relayed;
 
     public CallRecord(String requestId, Instant startedAt, long startNanos, Principal principal) {
         this.requestId = requestId;
@@ -122,6 +123,15 @@ public final class CallRecord {
 
     public String errorCode() {
         return errorCode;
+    }
+
+    /** The whole answer has been handed to the client's connection. */
+    public void relayed() {
+        relayed = true;
+    }
+
+    public boolean wasRelayed() {
+        return relayed;
     }
 
     public SseUsageTap tap() {

@@ -43,7 +43,9 @@ public final class Metering {
             return;
         }
         if (call.outcome() == null) {
-            if (cancelled) {
+            // A backend was chosen but its answer did not reach the end: the client left. Some servers complete
+            // rather than cancel the response when the client goes away, so the signal alone is not enough.
+            if (cancelled || call.provider() != null && !call.wasRelayed()) {
                 call.end(CLIENT_CLOSED, Outcome.CANCELLED, "client_closed_request");
             } else {
                 call.end(200, Outcome.SUCCESS, null);

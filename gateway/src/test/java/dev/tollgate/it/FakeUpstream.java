@@ -1,0 +1,163 @@
+package dev.tollgate.it;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+
+/**
+ * A fake OpenAI-compatible upstream on a random loopback port, speaking the real wire format (JSON and SSE, each
+ * event flushed as it is sent). Tests set its behaviour per call and read what it received.
+ */
+public final class FakeUpstream implements AutoCloseable {
+
+    /** What the upstream does with one request. */
+    @FunctionalInterface
+    public interface Behaviour {
+        Publisher<Void> answer(HttpServerRequest request, HttpServerResponse response, byte[] body);
+    }
+
+    /** One request as the upstream received it. */
+    public record Received(String path, HttpHeaders headers, String body) {
+    }
+
+    private final DisposableServer server;
+    private final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
+    private volatile Behaviour behaviour = json(200, chatCompletion("hello", 10, 5));
+
+    private FakeUpstream() {
+        server = HttpServer.create().host("127.0.0.1").port(0)
+                .handle((req, res) -> req.receive().aggregate().asByteArray().defaultIfEmpty(new byte[0])
+                        .flatMap(body -> {
+                            received.add(new Received(req.uri(), req.requestHeaders().copy(),
+                                    new String(body, StandardCharsets.UTF_8)));
+                            return Mono.from(behaviour.answer(req, res, body));
+                        }))
+                .bindNow();
+    }
+
+    public static FakeUpstream start() {
+        return new FakeUpstream();
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + server.port() + "/v1";
+    }
+
+    public void behave(Behaviour next) {
+        behaviour = next;
+        received.clear();
+    }
+
+    /** The next request the upstream received, waiting up to 5 s. */
+    public Received take() throws InterruptedException {
+        Received r = received.poll(5, TimeUnit.SECONDS);
+        if (r == null) {
+            throw new AssertionError("the upstream received no request");
+        }
+        return r;
+    }
+
+    @Override
+    public void close() {
+        server.disposeNow();
+    }
+
+    // ------------------------------------------------------------------ behaviours
+
+    public static Behaviour json(int status, String body) {
+        return (req, res, in) -> res.status(status).header("content-type", "application/json")
+                .sendString(Mono.just(body));
+    }
+
+    public static Behaviour raw(int status, String contentType, String body) {
+        return (req, res, in) -> res.status(status).header("content-type", contentType).sendString(Mono.just(body));
+    }
+
+    /** SSE events (each a JSON payload or "[DONE]"), {@code interval} apart. */
+    public static Behaviour sse(List<String> payloads, Duration interval) {
+        return (req, res, in) -> sseHeaders(res).sendString(Flux.fromIterable(payloads)
+                .delayElements(interval, Schedulers.parallel()).map(FakeUpstream::event));
+    }
+
+    /**
+     * Sends the first event, then waits for {@code gate} before sending the rest: a test can prove that the first
+     * event reached the client while the upstream was still holding the others.
+     */
+    public static Behaviour gatedSse(List<String> payloads, CountDownLatch gate) {
+        return (req, res, in) -> sseHeaders(res).sendString(Flux.concat(
+                Mono.just(event(payloads.get(0))),
+                Mono.fromCallable(() -> gate.await(10, TimeUnit.SECONDS)).subscribeOn(Schedulers.boundedElastic())
+                        .thenMany(Flux.fromIterable(payloads.subList(1, payloads.size())).map(FakeUpstream::event))));
+    }
+
+    /** Sends the events, then breaks the connection without ending the response. */
+    public static Behaviour cutSse(List<String> payloads) {
+        return (req, res, in) -> sseHeaders(res).sendString(Flux.fromIterable(payloads).map(FakeUpstream::event)
+                .concatWith(Mono.delay(Duration.ofMillis(50)).then(Mono.error(new IllegalStateException("cut")))));
+    }
+
+    /** Never answers. */
+    public static Behaviour hang() {
+        return (req, res, in) -> Mono.never();
+    }
+
+    /** A 200 JSON answer of {@code bytes} bytes. */
+    public static Behaviour huge(int bytes) {
+        return (req, res, in) -> res.status(HttpResponseStatus.OK).header("content-type", "application/json")
+                .sendString(Mono.just("{\"pad\":\"" + "x".repeat(bytes) + "\"}"));
+    }
+
+    private static HttpServerResponse sseHeaders(HttpServerResponse res) {
+        return res.status(200).header("content-type", "text/event-stream").header("cache-control", "no-cache");
+    }
+
+    static String event(String payload) {
+        return "data: " + payload + "\n\n";
+    }
+
+    // ------------------------------------------------------------------ OpenAI-shaped bodies
+
+    public static String chatCompletion(String content, long promptTokens, long completionTokens) {
+        return "{\"id\":\"chatcmpl-fake1\",\"object\":\"chat.completion\",\"created\":1735689600,\"model\":\"upstream-model\","
+                + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"" + content + "\"},"
+                + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":" + promptTokens + ",\"completion_tokens\":"
+                + completionTokens + ",\"total_tokens\":" + (promptTokens + completionTokens) + "}}";
+    }
+
+    public static String chunk(String content) {
+        return "{\"id\":\"chatcmpl-fake2\",\"object\":\"chat.completion.chunk\",\"created\":1735689600,"
+                + "\"model\":\"upstream-model\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + content
+                + "\"},\"finish_reason\":null}]}";
+    }
+
+    public static String finishChunk() {
+        return "{\"id\":\"chatcmpl-fake2\",\"object\":\"chat.completion.chunk\",\"created\":1735689600,"
+                + "\"model\":\"upstream-model\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}";
+    }
+
+    public static String usageChunk(long prompt, long completion) {
+        return "{\"id\":\"chatcmpl-fake2\",\"object\":\"chat.completion.chunk\",\"created\":1735689600,"
+                + "\"model\":\"upstream-model\",\"choices\":[],\"usage\":{\"prompt_tokens\":" + prompt
+                + ",\"completion_tokens\":" + completion + ",\"total_tokens\":" + (prompt + completion) + "}}";
+    }
+
+    public static String error(String type, String code, String message) {
+        return "{\"error\":{\"message\":\"" + message + "\",\"type\":\"" + type + "\",\"code\":\"" + code
+                + "\",\"param\":null}}";
+    }
+}
