@@ -100,7 +100,8 @@ public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provi
      * @param prices          price-table id; default the provider id
      * @param enabled         default true
      * @param connectTimeout  default 5s
-     * @param responseTimeout time to the first response byte; default 60s
+     * @param responseTimeout longest upstream silence: to the first response byte, and between stream chunks;
+     *                        default 60s
      * @param simulated       settings of a simulated provider
      */
     public record Provider(String type, String baseUrl, String apiKey, String apiKeyHeader, Boolean apiKeyRequired,
