@@ -96,6 +96,11 @@ public final class YamlNode {
                 key.problem("unknown field '" + name + "'; expected one of " + allowed);
                 continue;
             }
+            if (out.containsKey(name)) {
+                // compose() does not enforce LoaderOptions.setAllowDuplicateKeys(false): only construction does.
+                key.problem("field '" + name + "' is given twice");
+                continue;
+            }
             out.put(name, new YamlNode(file, tuple.getValueNode(), problems));
         }
         return out;

@@ -2,8 +2,10 @@ package dev.tollgate.providers;
 
 import dev.tollgate.api.ChatRequest;
 import dev.tollgate.pricing.Usage;
+import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
+import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -45,24 +47,35 @@ public final class OpenAiWire {
 
     /**
      * The usage of a non-streamed response body, reading only its top-level {@code usage} object (everything
-     * else is skipped without building a tree). Null when the body has none.
+     * else is skipped without building a tree, but the whole document is read). Null when the body is valid JSON
+     * without usage.
+     *
+     * @throws JacksonException when the body is not one well-formed JSON document (the relay answers 502)
      */
     public Usage usageOfResponse(byte[] body) {
         try (JsonParser parser = mapper.createParser(body)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
-                return null;
+            JsonToken first = parser.nextToken();
+            if (first == null) {
+                throw new StreamReadException(parser, "empty response body");
             }
-            while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
-                String name = parser.currentName();
-                JsonToken value = parser.nextToken();
-                if ("usage".equals(name) && value == JsonToken.START_OBJECT) {
-                    return usage(parser.readValueAsTree());
+            Usage found = null;
+            if (first == JsonToken.START_OBJECT) {
+                while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+                    String name = parser.currentName();
+                    JsonToken value = parser.nextToken();
+                    if ("usage".equals(name) && value == JsonToken.START_OBJECT) {
+                        found = usage(parser.readValueAsTree());
+                    } else {
+                        parser.skipChildren();
+                    }
                 }
+            } else {
                 parser.skipChildren();
             }
-            return null;
-        } catch (RuntimeException e) {
-            return null;
+            if (parser.nextToken() != null) {
+                throw new StreamReadException(parser, "content after the end of the JSON document");
+            }
+            return found;
         }
     }
 

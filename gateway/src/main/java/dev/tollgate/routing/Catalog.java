@@ -31,7 +31,9 @@ public final class Catalog {
     public static Catalog build(PriceTable prices, Map<String, String> backendPriceTables) {
         Map<String, List<Offering>> byModel = new TreeMap<>();
         Map<String, Map<String, Offering>> byProvider = new HashMap<>();
-        backendPriceTables.forEach((backend, tableId) -> {
+        // In backend-id order, as offeringsOf promises: the map given (Map.copyOf of the configuration) has no
+        // stable order, and exclusions, refusal messages and GET /v1/models follow this order.
+        new TreeMap<>(backendPriceTables).forEach((backend, tableId) -> {
             ProviderPrices table = prices.providers().get(tableId);
             if (table == null) {
                 return;

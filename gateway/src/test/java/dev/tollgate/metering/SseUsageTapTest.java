@@ -1,0 +1,177 @@
+package dev.tollgate.metering;
+
+import static dev.tollgate.metering.SseStreams.MAPPER;
+import static dev.tollgate.metering.SseStreams.bytes;
+import static dev.tollgate.metering.SseStreams.contentJson;
+import static dev.tollgate.metering.SseStreams.event;
+import static dev.tollgate.metering.SseStreams.events;
+import static dev.tollgate.metering.SseStreams.feed;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import dev.tollgate.pricing.Usage;
+
+class SseUsageTapTest {
+
+    private static final List<String> DELTAS = List.of("Hel", "lo wor", "ld");
+    private static final Usage REPORTED = new Usage(10, 2, 0, 34, 0, false);
+
+    private static String text(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void eventSplitAcrossChunksIsCarriedAndEmittedWhole() {
+        List<String> events = events(DELTAS, true, "\n");
+        String first = events.get(0);
+        String second = events.get(1);
+        SseUsageTap tap = new SseUsageTap(MAPPER, false);
+
+        byte[] out1 = tap.onChunk(bytes(first + second.substring(0, 20)));
+        byte[] out2 = tap.onChunk(bytes(second.substring(20, 40)));
+        byte[] out3 = tap.onChunk(bytes(second.substring(40) + events.get(2).substring(0, 5)));
+
+        assertThat(text(out1)).isEqualTo(first);
+        assertThat(out2).isEmpty();
+        assertThat(text(out3)).isEqualTo(second);
+    }
+
+    @Test
+    void crlfDelimitedEventsAreFoundAndUsageRead() {
+        List<String> events = events(DELTAS, true, "\r\n");
+        byte[] stream = bytes(events);
+        SseUsageTap tap = new SseUsageTap(MAPPER, false);
+        // cut inside the first event's "\r\n\r\n" and right after the second's
+        int firstEnd = events.get(0).length();
+        int secondEnd = firstEnd + events.get(1).length();
+
+        byte[] out1 = tap.onChunk(SseStreams.slice(stream, 0, firstEnd - 2));
+        byte[] out2 = tap.onChunk(SseStreams.slice(stream, firstEnd - 2, secondEnd));
+        byte[] rest = tap.onChunk(SseStreams.slice(stream, secondEnd, stream.length));
+
+        assertThat(out1).isEmpty();
+        assertThat(text(out2)).isEqualTo(events.get(0) + events.get(1));
+        assertThat(text(rest)).isEqualTo(String.join("", events.subList(2, events.size())));
+        assertThat(tap.reportedUsage()).isEqualTo(REPORTED);
+        assertThat(tap.sawDone()).isTrue();
+    }
+
+    @Test
+    void chunkEndingOnAnEventBoundaryIsPassedOnAsTheSameArray() {
+        List<String> events = events(DELTAS, true, "\n");
+        byte[] chunk = bytes(events.get(0) + events.get(1));
+        SseUsageTap tap = new SseUsageTap(MAPPER, true);
+
+        assertThat(tap.onChunk(chunk)).isSameAs(chunk);
+    }
+
+    @Test
+    void usageEventIsDroppedWhenTheGatewayAskedForIt() {
+        List<String> events = events(DELTAS, true, "\n");
+        SseUsageTap tap = new SseUsageTap(MAPPER, true);
+
+        byte[] out = tap.onChunk(bytes(events));
+
+        assertThat(text(out)).isEqualTo(String.join("", events).replace(SseStreams.usageEvent("\n"), ""));
+        assertThat(tap.reportedUsage()).isEqualTo(REPORTED);
+    }
+
+    @Test
+    void usageEventIsKeptWhenTheClientAskedForIt() {
+        byte[] stream = bytes(events(DELTAS, true, "\n"));
+        SseUsageTap tap = new SseUsageTap(MAPPER, false);
+
+        assertThat(tap.onChunk(stream)).isSameAs(stream);
+        assertThat(tap.reportedUsage()).isEqualTo(REPORTED);
+    }
+
+    @Test
+    void usageCountsSplitCachedTokensOutOfThePrompt() {
+        SseUsageTap tap = new SseUsageTap(MAPPER, true);
+
+        tap.onChunk(bytes(SseStreams.usageEvent("\n")));
+
+        Usage usage = tap.reportedUsage();
+        assertThat(usage.inputTokens()).isEqualTo(10);
+        assertThat(usage.cachedInputTokens()).isEqualTo(2);
+        assertThat(usage.outputTokens()).isEqualTo(34);
+        assertThat(usage.estimated()).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"usage", "\"usage\": {\"prompt_tokens\": 999}", "{\"usage\":{\"completion_tokens\":5}}"})
+    void contentMentioningUsageIsNotMistakenForUsage(String content) {
+        byte[] chunk = bytes(event(contentJson(content), "\n"));
+        SseUsageTap tap = new SseUsageTap(MAPPER, true);
+
+        assertThat(tap.onChunk(chunk)).isSameAs(chunk);
+        assertThat(tap.reportedUsage()).isNull();
+    }
+
+    @Test
+    void nullUsageInAContentChunkIsNeitherReadNorDropped() {
+        String withNullUsage = contentJson("hi").replaceFirst("}$", ",\"usage\":null}");
+        byte[] chunk = bytes(event(withNullUsage, "\n"));
+        SseUsageTap tap = new SseUsageTap(MAPPER, true);
+
+        assertThat(tap.onChunk(chunk)).isSameAs(chunk);
+        assertThat(tap.reportedUsage()).isNull();
+    }
+
+    @Test
+    void usageOnAChunkWithChoicesIsReadButNotDropped() {
+        String finishWithUsage = SseStreams.chunkJson("{}", "stop").replaceFirst("}$",
+                ",\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":34}}");
+        byte[] chunk = bytes(event(finishWithUsage, "\n"));
+        SseUsageTap tap = new SseUsageTap(MAPPER, true);
+
+        assertThat(tap.onChunk(chunk)).isSameAs(chunk);
+        assertThat(tap.reportedUsage()).isEqualTo(new Usage(12, 0, 0, 34, 0, false));
+    }
+
+    @Test
+    void sawDoneOnlyOnceDoneHasPassed() {
+        List<String> events = events(DELTAS, true, "\n");
+        SseUsageTap tap = new SseUsageTap(MAPPER, true);
+
+        tap.onChunk(bytes(events.subList(0, events.size() - 1)));
+        boolean before = tap.sawDone();
+        tap.onChunk(bytes(events.get(events.size() - 1)));
+
+        assertThat(before).isFalse();
+        assertThat(tap.sawDone()).isTrue();
+    }
+
+    @Test
+    void unterminatedLastEventIsPassedOnAtCompletion() {
+        SseUsageTap tap = new SseUsageTap(MAPPER, false);
+        String first = event(contentJson("Hi"), "\n");
+
+        byte[] out = tap.onChunk(bytes(first + "data: {\"partial\""));
+
+        assertThat(text(out)).isEqualTo(first);
+        assertThat(text(tap.onComplete())).isEqualTo("data: {\"partial\"");
+        assertThat(tap.onComplete()).isEmpty();
+    }
+
+    @Test
+    void withoutUsageDeliveredOutputIsCountedFromTheConcatenatedDeltas() {
+        TokenCounter counter = new TokenCounter();
+        List<String> events = events(DELTAS, false, "\n");
+        SseUsageTap tap = new SseUsageTap(MAPPER, true);
+
+        feed(tap, bytes(events), List.of(7, 300, 301));
+
+        assertThat(tap.reportedUsage()).isNull();
+        assertThat(tap.countDeliveredOutputTokens(counter)).isEqualTo(counter.count("Hello world")).isEqualTo(2);
+        // the deltas counted one by one would give more: the count is of the joined text
+        assertThat(DELTAS.stream().mapToInt(counter::count).sum()).isGreaterThan(2);
+        assertThat(tap.deliveredBytes()).isEqualTo(bytes(events).length);
+    }
+}

@@ -1,0 +1,66 @@
+package dev.tollgate.metering;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+class TokenCounterTest {
+
+    private static final ObjectMapper MAPPER = JsonMapper.builder().build();
+
+    private static ObjectNode request(String json) {
+        return (ObjectNode) MAPPER.readTree(json);
+    }
+
+    @Test
+    void textCountIsTheO200kTokenCount() {
+        TokenCounter counter = new TokenCounter();
+
+        assertThat(counter.count("Hello world")).isEqualTo(2);
+        assertThat(counter.count("")).isZero();
+        assertThat(counter.count((String) null)).isZero();
+    }
+
+    @Test
+    void countingIsDeterministicAcrossInstances() {
+        String text = "Tollgate routes each call to the cheapest acceptable backend. ¿Qué tal? 😀";
+
+        assertThat(new TokenCounter().count(text)).isEqualTo(new TokenCounter().count(text))
+                .isEqualTo(new TokenCounter().count(text));
+    }
+
+    @Test
+    void messageCountAddsThreePerMessageAndThreeToPrimeTheReply() {
+        TokenCounter counter = new TokenCounter();
+        ObjectNode request = request("{\"model\":\"gpt-4o\",\"messages\":["
+                + "{\"role\":\"system\",\"content\":\"You are terse.\"},"
+                + "{\"role\":\"user\",\"content\":\"Hello world\"}]}");
+        long text = counter.count("system") + counter.count("You are terse.") + counter.count("user")
+                + counter.count("Hello world");
+
+        long total = counter.count(request);
+
+        assertThat(total).isEqualTo(text + 2 * 3 + 3);
+        // system 1 + "You are terse." 4 + user 1 + "Hello world" 2, plus framing 9
+        assertThat(total).isEqualTo(17);
+    }
+
+    @Test
+    void nameAddsOneTokenPlusItsText() {
+        TokenCounter counter = new TokenCounter();
+        long without = counter.count(request("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"));
+
+        long with = counter.count(request("{\"messages\":[{\"role\":\"user\",\"name\":\"alice\",\"content\":\"hi\"}]}"));
+
+        assertThat(with - without).isEqualTo(1 + counter.count("alice"));
+    }
+
+    @Test
+    void emptyRequestCountsOnlyThePriming() {
+        assertThat(new TokenCounter().count(request("{\"messages\":[]}"))).isEqualTo(3);
+    }
+}

@@ -1,0 +1,205 @@
+package dev.tollgate.pricing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class PriceTableLoaderTest {
+
+    /** The shipped tables; tests run with the working directory {@code gateway/}. */
+    private static final Path SHIPPED = Path.of("..", "pricing");
+
+    /** A valid file {@code x.yaml}; the line numbers below are those of this text. */
+    private static final String VALID = """
+            provider: x
+            models:
+              - model: m
+                context-window: 1000
+                max-output-tokens: 100
+                capabilities: [streaming]
+                prices:
+                  - effective-from: 2025-01-01
+                    source: test
+                    input: 1.00
+                    output: 2.00
+            """;
+
+    @TempDir
+    Path dir;
+
+    private Path write(String name, String yaml) throws IOException {
+        return Files.writeString(dir.resolve(name), yaml);
+    }
+
+    @Test
+    void shippedFolderLoadsWithEveryProviderFile() {
+        PriceTable table = PriceTableLoader.load(SHIPPED);
+
+        assertThat(table.providers()).containsOnlyKeys("openai", "azure", "anthropic", "deepseek", "google", "groq",
+                "together", "deepinfra", "mistral", "self-hosted");
+        table.providers().forEach((id, prices) -> assertThat(prices.file()).isEqualTo(id + ".yaml"));
+        assertThat(table.find("deepseek", "deepseek-reasoner").orElseThrow().prices()).hasSizeGreaterThan(1);
+    }
+
+    @ParameterizedTest(name = "at {0}: {1}")
+    @CsvSource({
+            "2025-01-19T23:59:59Z, ",
+            "2025-01-20T00:00:00Z, deepseek/deepseek-reasoner@2025-01-20",
+            "2025-09-05T15:59:59Z, deepseek/deepseek-reasoner@2025-01-20",
+            "2025-09-05T16:00:00Z, deepseek/deepseek-reasoner@2025-09-05T16:00:00Z",
+            "2025-09-28T23:59:59Z, deepseek/deepseek-reasoner@2025-09-05T16:00:00Z",
+            "2025-09-29T00:00:00Z, deepseek/deepseek-reasoner@2025-09-29",
+            "2030-01-01T00:00:00Z, deepseek/deepseek-reasoner@2025-09-29"
+    })
+    void priceAtPicksTheRowInForceAndNothingBeforeTheFirstRow(String at, String expectedVersion) {
+        PricedModel reasoner = PriceTableLoader.load(SHIPPED).find("deepseek", "deepseek-reasoner").orElseThrow();
+
+        assertThat(reasoner.priceAt(Instant.parse(at)).map(PriceRow::version).orElse(null))
+                .isEqualTo(expectedVersion);
+    }
+
+    @Test
+    void shippedSelfHostedRowIsPricedFromItsRunningCost() {
+        PriceRow row = PriceTableLoader.load(SHIPPED).find("self-hosted", "meta-llama/Llama-3.3-70B-Instruct")
+                .orElseThrow().prices().get(0);
+
+        // 4.98 USD/h x 1e6 / (2500 tokens/s x 3600) and / (25000 x 3600), half-up to 6 places
+        assertThat(row.output()).isEqualTo(new BigDecimal("0.553333"));
+        assertThat(row.input()).isEqualTo(new BigDecimal("0.055333"));
+    }
+
+    @Test
+    void runningCostRoundsHalfUpAndInputDefaultsToOutputThroughput() throws IOException {
+        // 0.000018 x 1e6 / (10000 x 3600) = 0.0000005 exactly: half-up gives 0.000001.
+        write("x.yaml", VALID.replace("""
+                        input: 1.00
+                        output: 2.00
+                """, """
+                        usd-per-hour: 0.000018
+                        tokens-per-second: 10000
+                """));
+
+        PriceRow row = PriceTableLoader.load(dir).find("x", "m").orElseThrow().prices().get(0);
+
+        assertThat(row.output()).isEqualTo(new BigDecimal("0.000001"));
+        assertThat(row.input()).isEqualTo(row.output());
+    }
+
+    @Test
+    void validFileKeepsEveryDeclaredFact() throws IOException {
+        write("x.yaml", VALID);
+
+        PricedModel m = PriceTableLoader.load(dir).find("x", "m").orElseThrow();
+
+        assertThat(m.contextWindow()).isEqualTo(1000);
+        assertThat(m.maxOutputTokens()).isEqualTo(100);
+        assertThat(m.capabilities()).containsExactly(Capability.STREAMING);
+        assertThat(m.prices()).containsExactly(new PriceRow("x/m@2025-01-01", Instant.parse("2025-01-01T00:00:00Z"),
+                "test", new BigDecimal("1.00"), null, null, new BigDecimal("2.00")));
+    }
+
+    static Stream<Arguments> invalidFiles() {
+        return Stream.of(
+                Arguments.of("unknown field",
+                        VALID.replace("    prices:\n", "    colour: red\n    prices:\n"),
+                        "x.yaml line 7: unknown field 'colour'"),
+                Arguments.of("negative price",
+                        VALID.replace("input: 1.00", "input: -1"),
+                        "x.yaml line 10: input must be >= 0, but was -1"),
+                Arguments.of("missing output price",
+                        VALID.replace("        output: 2.00\n", ""),
+                        "x.yaml line 8: missing required field 'output'"),
+                Arguments.of("more than 6 decimals",
+                        VALID.replace("input: 1.00", "input: 0.0000001"),
+                        "x.yaml line 10: input must have at most 6 decimal places, but was 0.0000001"),
+                Arguments.of("exponent notation",
+                        VALID.replace("output: 2.00", "output: 7.5e-2"),
+                        "x.yaml line 11: output must be written as a plain decimal (no exponent), but was 7.5e-2"),
+                Arguments.of("duplicate model",
+                        VALID + VALID.substring(VALID.indexOf("  - model: m")),
+                        "x.yaml line 12: model 'm' is listed twice (first at line 3)"),
+                Arguments.of("effective-from equal to the previous row's (overlap)",
+                        VALID + """
+                                  - effective-from: 2025-01-01
+                                    source: again
+                                    input: 1.50
+                                    output: 3.00
+                            """,
+                        "x.yaml line 12: effective-from 2025-01-01T00:00:00Z must be after the previous row's"),
+                Arguments.of("effective-from before the previous row's",
+                        VALID + """
+                                  - effective-from: 2024-12-31T23:00:00Z
+                                    source: again
+                                    input: 1.50
+                                    output: 3.00
+                            """,
+                        "x.yaml line 12: effective-from 2024-12-31T23:00:00Z must be after the previous row's"),
+                Arguments.of("provider not matching the file name",
+                        VALID.replace("provider: x", "provider: y"),
+                        "x.yaml line 1: provider must equal the file name 'x', but was 'y'"),
+                Arguments.of("list price and running cost in one row",
+                        VALID.replace("output: 2.00\n", "output: 2.00\n        usd-per-hour: 4.98\n"),
+                        "x.yaml line 8: a price row has either input/output or usd-per-hour/tokens-per-second"),
+                Arguments.of("unknown capability",
+                        VALID.replace("[streaming]", "[streaming, telepathy]"),
+                        "x.yaml line 6: unknown capability 'telepathy'"),
+                Arguments.of("field given twice (the second value must not silently win)",
+                        VALID.replace("input: 1.00\n", "input: 1.00\n        input: 0.10\n"),
+                        "x.yaml line 11: field 'input' is given twice"),
+                Arguments.of("invalid YAML syntax",
+                        VALID.replace("    max-output-tokens: 100", "\tmax-output-tokens: 100"),
+                        "x.yaml line 5: not valid YAML"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalidFiles")
+    void invalidFileIsRejectedNamingFileAndLine(String problem, String yaml, String expected) throws IOException {
+        write("x.yaml", yaml);
+
+        TableValidationException e = catchThrowableOfType(TableValidationException.class,
+                () -> PriceTableLoader.load(dir));
+
+        assertThat(e).as(problem).isNotNull();
+        assertThat(e.problems()).as(problem).hasSize(1);
+        assertThat(e).hasMessageStartingWith(expected);
+    }
+
+    @Test
+    void missingFolderIsRejected() {
+        Path missing = dir.resolve("no-such-folder");
+
+        assertThatThrownBy(() -> PriceTableLoader.load(missing))
+                .isInstanceOf(TableValidationException.class)
+                .hasMessage(missing + ": the pricing folder does not exist (set tollgate.pricing.location)");
+    }
+
+    @Test
+    void everyProblemOfEveryFileIsReportedTogether() throws IOException {
+        write("x.yaml", VALID.replace("input: 1.00", "input: -1").replace("[streaming]", "[streaming, telepathy]"));
+        write("y.yaml", VALID.replace("provider: x", "provider: y").replace("output: 2.00", "output: 2.0000001"));
+        write("z.yaml", VALID.replace("provider: x", "provider: z"));
+
+        TableValidationException e = catchThrowableOfType(TableValidationException.class,
+                () -> PriceTableLoader.load(dir));
+
+        assertThat(e.problems()).hasSize(3);
+        assertThat(e.problems().get(0)).startsWith("x.yaml line 6: unknown capability 'telepathy'");
+        assertThat(e.problems().get(1)).startsWith("x.yaml line 10: input must be >= 0");
+        assertThat(e.problems().get(2)).startsWith("y.yaml line 11: output must have at most 6 decimal places");
+        assertThat(e).hasMessage(String.join("\n", e.problems()));
+    }
+}

@@ -1,0 +1,299 @@
+package dev.tollgate.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import dev.tollgate.pricing.PriceTable;
+import dev.tollgate.pricing.PriceTableLoader;
+
+class RouterTest {
+
+    private static final Instant NOW = Instant.parse("2026-01-15T10:00:00Z");
+
+    /** chat 1.00 / 4.00, streams; summarize 0.10 / 10.00; later only priced from 2030. */
+    private static final String ALPHA = """
+            provider: alpha
+            models:
+              - model: chat
+                context-window: 8000
+                max-output-tokens: 4000
+                capabilities: [streaming]
+                prices:
+                  - effective-from: 2025-01-01
+                    source: test
+                    input: 1.00
+                    output: 4.00
+              - model: summarize
+                context-window: 200000
+                max-output-tokens: 4000
+                prices:
+                  - effective-from: 2025-01-01
+                    source: test
+                    input: 0.10
+                    output: 10.00
+              - model: later
+                context-window: 8000
+                max-output-tokens: 4000
+                prices:
+                  - effective-from: 2030-01-01
+                    source: announced
+                    input: 1.00
+                    output: 4.00
+            """;
+
+    /** chat 0.50 / 2.00, cannot stream; summarize 0.50 / 2.00. */
+    private static final String BETA = """
+            provider: beta
+            models:
+              - model: chat
+                context-window: 8000
+                max-output-tokens: 4000
+                prices:
+                  - effective-from: 2025-01-01
+                    source: test
+                    input: 0.50
+                    output: 2.00
+              - model: summarize
+                context-window: 200000
+                max-output-tokens: 4000
+                prices:
+                  - effective-from: 2025-01-01
+                    source: test
+                    input: 0.50
+                    output: 2.00
+            """;
+
+    /** chat at alpha's price (a tie), streams; later only priced from 2030. */
+    private static final String GAMMA = ALPHA.replace("provider: alpha", "provider: gamma")
+            .replace("""
+                      - model: summarize
+                        context-window: 200000
+                        max-output-tokens: 4000
+                        prices:
+                          - effective-from: 2025-01-01
+                            source: test
+                            input: 0.10
+                            output: 10.00
+                    """, "");
+
+    private static final LongSupplier NEVER_ASKED = () -> {
+        throw new AssertionError("the prompt must not be tokenized for a single candidate");
+    };
+
+    @TempDir
+    Path dir;
+
+    private PriceTable prices;
+    private Tables tables;
+
+    @BeforeEach
+    void loadTables() throws IOException {
+        Files.writeString(dir.resolve("alpha.yaml"), ALPHA);
+        Files.writeString(dir.resolve("beta.yaml"), BETA);
+        Files.writeString(dir.resolve("gamma.yaml"), GAMMA);
+        prices = PriceTableLoader.load(dir);
+        tables = tablesWithBackends("alpha", "beta", "gamma");
+    }
+
+    /** Each backend priced by the table of the same id, handed to the catalog in the given order. */
+    private Tables tablesWithBackends(String... backendIds) {
+        Map<String, String> backends = new LinkedHashMap<>();
+        for (String id : backendIds) {
+            backends.put(id, id);
+        }
+        return new Tables(prices, new RoutingRules(Map.of(), Map.of()), Catalog.build(prices, backends), 1, NOW);
+    }
+
+    private static RouteRequest request(String model, String pinned, long promptTokens, Integer maxOutput,
+            boolean stream) {
+        return new RouteRequest(model, pinned, () -> promptTokens, maxOutput, stream);
+    }
+
+    private Decision.Routed routed(RouteRequest request) {
+        Decision decision = Router.decide(request, tables, NOW);
+        assertThat(decision).isInstanceOf(Decision.Routed.class);
+        return (Decision.Routed) decision;
+    }
+
+    private Decision.Refused refused(RouteRequest request) {
+        Decision decision = Router.decide(request, tables, NOW);
+        assertThat(decision).isInstanceOf(Decision.Refused.class);
+        return (Decision.Refused) decision;
+    }
+
+    private static List<String> providers(Decision.Routed routed) {
+        return routed.candidates().stream().map(c -> c.offering().provider()).toList();
+    }
+
+    @Test
+    void cheapestProviderComesFirstThenTiesByProviderId() {
+        // 1000 prompt tokens + 256 expected output: beta 500 + 512, alpha and gamma 1000 + 1024 (per 1M tokens).
+        Decision.Routed routed = routed(request("chat", null, 1000, null, false));
+
+        assertThat(providers(routed)).containsExactly("beta", "alpha", "gamma");
+        assertThat(routed.candidates()).extracting(Candidate::estimatedCostUsd).containsExactly(
+                new BigDecimal("0.001012000000"), new BigDecimal("0.002024000000"), new BigDecimal("0.002024000000"));
+        assertThat(routed.first().price().version()).isEqualTo("beta/chat@2025-01-01");
+        assertThat(routed.exclusions()).isEmpty();
+    }
+
+    @Test
+    void tieIsBrokenByProviderIdWhateverTheCatalogOrder() {
+        Tables reversed = tablesWithBackends("gamma", "alpha");
+
+        Decision.Routed routed = (Decision.Routed) Router.decide(request("chat", null, 1000, null, true), reversed, NOW);
+
+        assertThat(providers(routed)).containsExactly("alpha", "gamma");
+    }
+
+    @ParameterizedTest(name = "{0} prompt tokens, max {1} output: {2} first")
+    @CsvSource({
+            // alpha 0.10 / 10.00 against beta 0.50 / 2.00
+            "100000, 10, alpha, 0.010100000000",
+            "10, 1000, beta, 0.002005000000",
+            // no cap: 256 expected output tokens
+            "0, , beta, 0.000512000000",
+            // a cap above the model's 4000 output tokens counts as 4000
+            "1000, 1000000, beta, 0.008500000000"
+    })
+    void orderFollowsTheEstimatedCostOfThisRequest(long promptTokens, Integer maxOutput, String first,
+            String estimate) {
+        Decision.Routed routed = routed(request("summarize", null, promptTokens, maxOutput, false));
+
+        assertThat(providers(routed)).hasSize(2).startsWith(first);
+        assertThat(routed.first().estimatedCostUsd()).isEqualTo(new BigDecimal(estimate));
+        assertThat(routed.candidates().get(1).estimatedCostUsd()).isGreaterThan(routed.first().estimatedCostUsd());
+    }
+
+    @Test
+    void pinnedProviderIsChosenEvenWhenDearer() {
+        Decision.Routed routed = routed(new RouteRequest("chat", "gamma", NEVER_ASKED, null, false));
+
+        assertThat(providers(routed)).containsExactly("gamma");
+        assertThat(routed.first().estimatedCostUsd()).isNull();
+    }
+
+    @Test
+    void pinToAnUnknownProviderIsModelNotFound() {
+        Decision.Refused refused = refused(new RouteRequest("chat", "omega", NEVER_ASKED, null, false));
+
+        assertThat(refused.code()).isEqualTo("model_not_found");
+        assertThat(refused.message()).contains("'omega'");
+    }
+
+    @Test
+    void pinToAProviderWithoutTheModelIsModelNotFound() {
+        Decision.Refused refused = refused(new RouteRequest("summarize", "gamma", NEVER_ASKED, null, false));
+
+        assertThat(refused.code()).isEqualTo("model_not_found");
+    }
+
+    @Test
+    void providerSlashModelPinsThatBackend() {
+        Decision.Routed routed = routed(new RouteRequest("gamma/chat", null, NEVER_ASKED, null, false));
+
+        assertThat(routed.requested()).isEqualTo("gamma/chat");
+        assertThat(providers(routed)).containsExactly("gamma");
+        assertThat(routed.first().offering().modelId()).isEqualTo("chat");
+    }
+
+    @Test
+    void providerSlashModelOfAnUnknownProviderIsModelNotFound() {
+        assertThat(refused(new RouteRequest("omega/chat", null, NEVER_ASKED, null, false)).code())
+                .isEqualTo("model_not_found");
+    }
+
+    @Test
+    void unknownModelIsModelNotFound() {
+        Decision.Refused refused = refused(new RouteRequest("no-such-model", null, NEVER_ASKED, null, false));
+
+        assertThat(refused.code()).isEqualTo("model_not_found");
+        assertThat(refused.requested()).isEqualTo("no-such-model");
+        assertThat(refused.exclusions()).isEmpty();
+    }
+
+    @Test
+    void modelWithoutAPriceInForceIsRefusedAsUnpriced() {
+        Decision.Refused refused = refused(new RouteRequest("later", null, NEVER_ASKED, null, false));
+
+        assertThat(refused.code()).isEqualTo("no_eligible_backend");
+        assertThat(refused.exclusions()).extracting(Exclusion::provider).containsExactly("alpha", "gamma");
+        assertThat(refused.exclusions()).allSatisfy(e -> assertThat(e.reason()).contains("unpriced"));
+    }
+
+    @Test
+    void streamRequestExcludesTheOfferingThatCannotStream() {
+        Decision.Routed routed = routed(request("chat", null, 1000, null, true));
+
+        assertThat(providers(routed)).containsExactly("alpha", "gamma");
+        assertThat(routed.exclusions()).containsExactly(new Exclusion("beta", "chat", "does not support streaming"));
+    }
+
+    @Test
+    void streamPinnedToTheOfferingThatCannotStreamIsRefused() {
+        Decision.Refused refused = refused(new RouteRequest("chat", "beta", NEVER_ASKED, null, true));
+
+        assertThat(refused.code()).isEqualTo("no_eligible_backend");
+        assertThat(refused.message()).contains("beta/chat: does not support streaming");
+    }
+
+    @Test
+    void singleCandidateLeftByExclusionsIsNotTokenized() {
+        Tables alphaAndBeta = tablesWithBackends("alpha", "beta");
+
+        Decision decision = Router.decide(new RouteRequest("chat", null, NEVER_ASKED, null, true), alphaAndBeta, NOW);
+
+        assertThat(decision).isInstanceOfSatisfying(Decision.Routed.class,
+                routed -> assertThat(providers(routed)).containsExactly("alpha"));
+    }
+
+    @Test
+    void backendPricedByAnotherTableIsRoutedUnderItsOwnId() {
+        Tables euBackend = new Tables(prices, new RoutingRules(Map.of(), Map.of()),
+                Catalog.build(prices, Map.of("beta-eu", "beta", "alpha", "alpha")), 1, NOW);
+
+        Decision decision = Router.decide(request("chat", null, 1000, null, false), euBackend, NOW);
+
+        assertThat(decision).isInstanceOfSatisfying(Decision.Routed.class, routed -> {
+            assertThat(providers(routed)).containsExactly("beta-eu", "alpha");
+            assertThat(routed.first().price().version()).isEqualTo("beta/chat@2025-01-01");
+        });
+    }
+
+    @Test
+    void sameInputsGiveEqualDecisions() {
+        RouteRequest request = request("chat", null, 1234, 50, true);
+
+        assertThat(Router.decide(request, tables, NOW)).isEqualTo(Router.decide(request, tables, NOW));
+    }
+
+    @Test
+    void decisionDoesNotDependOnTheOrderBackendsAreConfiguredIn() {
+        // The backend map comes from configuration (Map.copyOf: iteration order changes from one JVM to the next).
+        Tables oneOrder = tablesWithBackends("alpha", "beta", "gamma");
+        Tables otherOrder = tablesWithBackends("gamma", "beta", "alpha");
+        RouteRequest unpriced = new RouteRequest("later", null, NEVER_ASKED, null, false);
+
+        Decision first = Router.decide(unpriced, oneOrder, NOW);
+        Decision second = Router.decide(unpriced, otherOrder, NOW);
+
+        assertThat(second).isEqualTo(first);
+        assertThat(otherOrder.catalog().offeringsOf("chat")).extracting(Offering::provider)
+                .containsExactly("alpha", "beta", "gamma");
+    }
+}
