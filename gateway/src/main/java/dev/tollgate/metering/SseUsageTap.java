@@ -73,12 +73,15 @@ public final class SseUsageTap {
         return out;
     }
 
-    /** What is left when the upstream ends: an unterminated last event, passed on as it is. */
+    /**
+     * What is left when the upstream ends: an unterminated last event, passed on as it is, unless it is the
+     * usage-only event the gateway asked for.
+     */
     public byte[] onComplete() {
         byte[] rest = carry;
         carry = NO_BYTES;
-        if (rest.length > 0 && indexOf(rest, 0, rest.length, USAGE_KEY) >= 0) {
-            inspect(rest, 0, rest.length);
+        if (rest.length > 0 && inspect(rest, 0, rest.length)) {
+            return NO_BYTES;
         }
         deliver(rest);
         return rest;

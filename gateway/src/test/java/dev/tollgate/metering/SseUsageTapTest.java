@@ -161,6 +161,30 @@ class SseUsageTapTest {
     }
 
     @Test
+    void unterminatedUsageEventAtTheEndIsReadAndStillDropped() {
+        SseUsageTap tap = new SseUsageTap(MAPPER, true);
+        String first = event(contentJson("Hi"), "\n");
+        String usage = SseStreams.usageEvent("\n").stripTrailing();
+
+        byte[] out = tap.onChunk(bytes(first + usage));
+
+        assertThat(text(out)).isEqualTo(first);
+        assertThat(tap.onComplete()).isEmpty();
+        assertThat(tap.reportedUsage()).isEqualTo(REPORTED);
+    }
+
+    @Test
+    void unterminatedDoneAtTheEndIsSeen() {
+        SseUsageTap tap = new SseUsageTap(MAPPER, true);
+
+        tap.onChunk(bytes("data: [DONE]"));
+
+        assertThat(tap.sawDone()).isFalse();
+        assertThat(text(tap.onComplete())).isEqualTo("data: [DONE]");
+        assertThat(tap.sawDone()).isTrue();
+    }
+
+    @Test
     void withoutUsageDeliveredOutputIsCountedFromTheConcatenatedDeltas() {
         TokenCounter counter = new TokenCounter();
         List<String> events = events(DELTAS, false, "\n");
