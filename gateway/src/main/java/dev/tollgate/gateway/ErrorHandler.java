@@ -1,9 +1,13 @@
 package dev.tollgate.gateway;
 
+import java.util.Set;
+import java.util.stream.Collectors;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
@@ -34,16 +38,21 @@ public final class ErrorHandler implements WebExceptionHandler {
         byte[] body;
         int status;
         String retryAfter = null;
+        Set<HttpMethod> allow = Set.of();
         if (ex instanceof GatewayException g) {
             status = g.error().status();
             body = g.rawBody() != null ? g.rawBody() : g.error().toJson();
             retryAfter = g.retryAfter();
         } else if (ex instanceof ResponseStatusException rse) {
             status = rse.getStatusCode().value();
+            allow = rse.getHeaders().getAllow();
             String code = status == 404 ? "not_found" : status == 405 ? "method_not_allowed"
                     : status == 415 ? "unsupported_media_type" : "invalid_request";
             String message = status == 404 ? "Unknown path " + exchange.getRequest().getPath().value()
                     + ". Tollgate serves POST /v1/chat/completions, GET /v1/models and GET /v1/spend."
+                    : status == 405 && !allow.isEmpty() ? "Method " + exchange.getRequest().getMethod()
+                    + " is not allowed on " + exchange.getRequest().getPath().value() + "; use "
+                    + allow.stream().map(HttpMethod::name).sorted().collect(Collectors.joining(", ")) + "."
                     : rse.getReason() != null ? rse.getReason() : HttpStatus.valueOf(status).getReasonPhrase();
             body = new ApiError(status, status >= 500 ? ApiError.SERVER_ERROR : ApiError.INVALID_REQUEST, code,
                     message, null).toJson();
@@ -59,6 +68,9 @@ public final class ErrorHandler implements WebExceptionHandler {
         headers.setContentType(MediaType.APPLICATION_JSON);
         headers.remove(HttpHeaders.CACHE_CONTROL);
         headers.remove(Headers.PRICE_VERSION);
+        if (!allow.isEmpty()) {
+            headers.setAllow(allow);
+        }
         if (retryAfter != null) {
             headers.set(HttpHeaders.RETRY_AFTER, retryAfter);
         }

@@ -2,10 +2,13 @@ package dev.tollgate.gateway;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Set;
 
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.web.server.MethodNotAllowedException;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
@@ -27,7 +30,8 @@ import reactor.core.publisher.SignalType;
  * First for every {@code /v1} request: assigns the request id (echoed in {@code x-tollgate-request-id}), pins the
  * tables snapshot, and authenticates the gateway key ({@code Authorization: Bearer} or {@code x-api-key}) by its
  * SHA-256 hash. For a chat call it opens the {@link CallRecord} and guarantees its completion: whatever ends the
- * call (success, error, client cancel), exactly one ledger row is written. Thread-safe.
+ * call (success, error, client cancel), exactly one ledger row is written. Another method on the chat path is a
+ * 405, not a call: it is not metered. Thread-safe.
  */
 public final class RequestContextWebFilter implements WebFilter, Ordered {
 
@@ -76,6 +80,10 @@ public final class RequestContextWebFilter implements WebFilter, Ordered {
         exchange.getAttributes().put(ExchangeAttributes.PRINCIPAL, principal);
         if (!CHAT_PATH.equals(path)) {
             return chain.filter(exchange);
+        }
+        if (request.getMethod() != HttpMethod.POST) {
+            // Not a call, so nothing to meter. Left to routing, it would be a 404 (the route matches POST only).
+            return Mono.error(new MethodNotAllowedException(request.getMethod(), Set.of(HttpMethod.POST)));
         }
         CallRecord call = new CallRecord(requestId, now, startNanos, principal);
         exchange.getAttributes().put(ExchangeAttributes.CALL, call);

@@ -24,6 +24,7 @@ import dev.tollgate.providers.OpenAiWire;
 import dev.tollgate.providers.UpstreamHandler;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -84,12 +85,13 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
         Usage usage;
         try {
             usage = wire.usageOfResponse(bytes);
-        } catch (RuntimeException e) {
+            if (usage == null) {
+                // usageOfResponse reads malformed JSON as "no usage"; the estimate parses the whole body
+                usage = estimate(bytes);
+            }
+        } catch (JacksonException e) {
             throw new GatewayException(ApiError.badGateway("upstream_bad_response", "Provider '" + provider
                     + "' sent a response that is not valid JSON."), null, Outcome.UPSTREAM_ERROR, null);
-        }
-        if (usage == null) {
-            usage = estimate(bytes);
         }
         call.usage(usage);
         BigDecimal cost = Metering.cost(usage, call.price());

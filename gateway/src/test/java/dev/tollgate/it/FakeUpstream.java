@@ -29,6 +29,11 @@ public final class FakeUpstream implements AutoCloseable {
     @FunctionalInterface
     public interface Behaviour {
         Publisher<Void> answer(HttpServerRequest request, HttpServerResponse response, byte[] body);
+
+        /** The same behaviour, with one more response header. */
+        default Behaviour withHeader(String name, String value) {
+            return (req, res, in) -> answer(req, res.header(name, value), in);
+        }
     }
 
     /** One request as the upstream received it. */
