@@ -86,8 +86,7 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
         try {
             usage = wire.usageOfResponse(bytes);
             if (usage == null) {
-                // usageOfResponse reads malformed JSON as "no usage"; the estimate parses the whole body
-                usage = estimate(bytes);
+                usage = estimate(bytes); // valid JSON without a usage object
             }
         } catch (JacksonException e) {
             throw new GatewayException(ApiError.badGateway("upstream_bad_response", "Provider '" + provider
