@@ -1,100 +1,191 @@
 package dev.tollgate.api;
 
 import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * A Chat Completions request, parsed once. The tree keeps every field the client sent, known or not, so it can be
- * passed through verbatim; {@code body} is the client's original bytes, forwarded untouched when no field needs
- * changing. Not thread-safe: it belongs to one call, and the only mutation ({@link #promptTokens} memo) happens on
- * that call's path.
+ * A Chat Completions request, validated in one streaming pass over the client's bytes. {@code body} is forwarded
+ * untouched when no field needs changing; the tree, which keeps every field the client sent, known or not, is
+ * built only when something needs it (a body change, the tokenizer, the simulated backend). Not thread-safe: it
+ * belongs to one call, and its memos ({@link #tree}, {@link #promptTokens}) are filled on that call's path.
  */
 public final class ChatRequest {
 
     private final byte[] body;
-    private final ObjectNode tree;
+    private final ObjectMapper mapper;
+    private ObjectNode tree;
     private final String model;
     private final boolean stream;
     private final boolean clientWantsUsage;
     private final Integer maxOutputTokens;
     private long promptTokens = -1;
 
-    private ChatRequest(byte[] body, ObjectNode tree, String model, boolean stream, boolean clientWantsUsage,
+    private ChatRequest(byte[] body, ObjectMapper mapper, String model, boolean stream, boolean clientWantsUsage,
             Integer maxOutputTokens) {
         this.body = body;
-        this.tree = tree;
+        this.mapper = mapper;
         this.model = model;
         this.stream = stream;
         this.clientWantsUsage = clientWantsUsage;
         this.maxOutputTokens = maxOutputTokens;
     }
 
-    /** Parses and validates; every problem is a 400 in OpenAI's shape naming the offending parameter. */
+    /**
+     * Validates the body in one streaming pass and extracts the fields routing and metering need; the full tree
+     * is built only if something asks for it ({@link #tree}). Every problem is a 400 in OpenAI's shape naming the
+     * offending parameter; problems are reported in the order model, messages, other fields.
+     */
     public static ChatRequest parse(byte[] body, ObjectMapper mapper) {
-        JsonNode root;
-        try {
-            root = mapper.readTree(body);
+        Fields f = new Fields();
+        try (JsonParser p = mapper.createParser(body)) {
+            JsonToken first = p.nextToken();
+            if (first != JsonToken.START_OBJECT) {
+                throw ApiError.invalidRequest("invalid_request", "The request body must be a JSON object.", null)
+                        .exception();
+            }
+            while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                switch (name) {
+                    case "model" -> f.model(value, p);
+                    case "messages" -> f.messages(value, p);
+                    case "stream" -> f.stream = flag(value, "stream", f);
+                    case "stream_options" -> f.streamOptions(value, p);
+                    case "max_tokens" -> f.maxTokens = positiveInt(value, p, "max_tokens", f);
+                    case "max_completion_tokens" -> f.maxCompletionTokens = positiveInt(value, p,
+                            "max_completion_tokens", f);
+                    default -> p.skipChildren();
+                }
+            }
+            if (p.nextToken() != null) {
+                throw ApiError.invalidRequest("invalid_json", "The request body is not valid JSON: content after "
+                        + "the end of the object.", null).exception();
+            }
         } catch (JacksonException e) {
             throw ApiError.invalidRequest("invalid_json", "The request body is not valid JSON: "
                     + e.getOriginalMessage(), null).exception();
         }
-        if (!(root instanceof ObjectNode tree)) {
-            throw ApiError.invalidRequest("invalid_request", "The request body must be a JSON object.", null).exception();
+        if (f.modelProblem != null) {
+            throw f.modelProblem.exception();
         }
-        JsonNode model = tree.get("model");
-        if (model == null || model.isNull()) {
-            throw ApiError.invalidRequest("missing_required_parameter", "You must provide a model parameter.", "model")
-                    .exception();
+        if (f.messagesProblem != null) {
+            throw f.messagesProblem.exception();
         }
-        if (!model.isString() || model.stringValue().isBlank()) {
-            throw ApiError.invalidRequest("invalid_type", "model must be a non-empty string.", "model").exception();
+        if (f.otherProblem != null) {
+            throw f.otherProblem.exception();
         }
-        JsonNode messages = tree.get("messages");
-        if (messages == null || messages.isNull()) {
-            throw ApiError.invalidRequest("missing_required_parameter", "Missing required parameter: 'messages'.",
-                    "messages").exception();
-        }
-        if (!messages.isArray() || messages.isEmpty()) {
-            throw ApiError.invalidRequest("invalid_type", "messages must be a non-empty array.", "messages").exception();
-        }
-        for (int i = 0; i < messages.size(); i++) {
-            if (!messages.get(i).isObject() || !messages.get(i).path("role").isString()) {
-                throw ApiError.invalidRequest("invalid_type", "messages[" + i + "] must be an object with a string role.",
-                        "messages[" + i + "]").exception();
+        Integer maxTokens = f.maxCompletionTokens != null ? f.maxCompletionTokens : f.maxTokens;
+        return new ChatRequest(body, mapper, f.model, f.stream, f.wantsUsage, maxTokens);
+    }
+
+    /** What one parse pass collects; the first problem of each kind wins. */
+    private static final class Fields {
+        String model;
+        boolean stream;
+        boolean wantsUsage;
+        Integer maxTokens;
+        Integer maxCompletionTokens;
+        ApiError modelProblem = ApiError.invalidRequest("missing_required_parameter",
+                "You must provide a model parameter.", "model");
+        ApiError messagesProblem = ApiError.invalidRequest("missing_required_parameter",
+                "Missing required parameter: 'messages'.", "messages");
+        ApiError otherProblem;
+
+        void model(JsonToken value, JsonParser p) {
+            if (value == JsonToken.VALUE_STRING && !p.getString().isBlank()) {
+                model = p.getString();
+                modelProblem = null;
+            } else if (value == JsonToken.VALUE_NULL) {
+                model = null;
+                modelProblem = ApiError.invalidRequest("missing_required_parameter",
+                        "You must provide a model parameter.", "model");
+            } else {
+                p.skipChildren();
+                model = null;
+                modelProblem = ApiError.invalidRequest("invalid_type", "model must be a non-empty string.", "model");
             }
         }
-        boolean stream = flag(tree, "stream");
-        JsonNode options = tree.get("stream_options");
-        boolean wantsUsage = options != null && options.isObject() && options.path("include_usage").asBoolean(false);
-        Integer maxTokens = positiveInt(tree, "max_completion_tokens");
-        if (maxTokens == null) {
-            maxTokens = positiveInt(tree, "max_tokens");
+
+        void messages(JsonToken value, JsonParser p) {
+            if (value == JsonToken.VALUE_NULL) {
+                return;
+            }
+            if (value != JsonToken.START_ARRAY) {
+                p.skipChildren();
+                messagesProblem = ApiError.invalidRequest("invalid_type", "messages must be a non-empty array.",
+                        "messages");
+                return;
+            }
+            ApiError problem = null;
+            int index = 0;
+            for (JsonToken item = p.nextToken(); item != JsonToken.END_ARRAY && item != null;
+                    item = p.nextToken(), index++) {
+                boolean hasRole = false;
+                if (item == JsonToken.START_OBJECT) {
+                    while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+                        boolean role = "role".equals(p.currentName());
+                        JsonToken v = p.nextToken();
+                        if (role) {
+                            hasRole = v == JsonToken.VALUE_STRING;
+                        }
+                        p.skipChildren();
+                    }
+                } else {
+                    p.skipChildren();
+                }
+                if (!hasRole && problem == null) {
+                    problem = ApiError.invalidRequest("invalid_type", "messages[" + index
+                            + "] must be an object with a string role.", "messages[" + index + "]");
+                }
+            }
+            messagesProblem = index == 0
+                    ? ApiError.invalidRequest("invalid_type", "messages must be a non-empty array.", "messages")
+                    : problem;
         }
-        return new ChatRequest(body, tree, model.stringValue(), stream, wantsUsage, maxTokens);
+
+        void streamOptions(JsonToken value, JsonParser p) {
+            wantsUsage = false;
+            if (value != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                return;
+            }
+            while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+                boolean usage = "include_usage".equals(p.currentName());
+                JsonToken v = p.nextToken();
+                if (usage) {
+                    wantsUsage = v == JsonToken.VALUE_TRUE;
+                }
+                p.skipChildren();
+            }
+        }
     }
 
-    private static boolean flag(ObjectNode tree, String field) {
-        JsonNode node = tree.get(field);
-        if (node == null || node.isNull()) {
-            return false;
+    private static boolean flag(JsonToken value, String field, Fields f) {
+        if (value == JsonToken.VALUE_TRUE || value == JsonToken.VALUE_FALSE || value == JsonToken.VALUE_NULL) {
+            return value == JsonToken.VALUE_TRUE;
         }
-        if (!node.isBoolean()) {
-            throw ApiError.invalidRequest("invalid_type", field + " must be a boolean.", field).exception();
+        if (f.otherProblem == null) {
+            f.otherProblem = ApiError.invalidRequest("invalid_type", field + " must be a boolean.", field);
         }
-        return node.booleanValue();
+        return false;
     }
 
-    private static Integer positiveInt(ObjectNode tree, String field) {
-        JsonNode node = tree.get(field);
-        if (node == null || node.isNull()) {
+    private static Integer positiveInt(JsonToken value, JsonParser p, String field, Fields f) {
+        if (value == JsonToken.VALUE_NULL) {
             return null;
         }
-        if (!node.canConvertToInt() || !node.isIntegralNumber() || node.intValue() < 1) {
-            throw ApiError.invalidRequest("invalid_value", field + " must be an integer >= 1.", field).exception();
+        if (value == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.INT
+                && p.getIntValue() >= 1) {
+            return p.getIntValue();
         }
-        return node.intValue();
+        p.skipChildren();
+        if (f.otherProblem == null) {
+            f.otherProblem = ApiError.invalidRequest("invalid_value", field + " must be an integer >= 1.", field);
+        }
+        return null;
     }
 
     /** The client's bytes, as received. */
@@ -102,8 +193,11 @@ public final class ChatRequest {
         return body;
     }
 
-    /** The parsed request; adapters copy it before changing anything. */
+    /** The parsed request, built on first use; adapters copy it before changing anything. */
     public ObjectNode tree() {
+        if (tree == null) {
+            tree = (ObjectNode) mapper.readTree(body);
+        }
         return tree;
     }
 
@@ -128,7 +222,7 @@ public final class ChatRequest {
     /** Prompt tokens counted with the tokenizer, computed on first use and kept. */
     public long promptTokens(PromptTokenCounter counter) {
         if (promptTokens < 0) {
-            promptTokens = counter.count(tree);
+            promptTokens = counter.count(tree());
         }
         return promptTokens;
     }
