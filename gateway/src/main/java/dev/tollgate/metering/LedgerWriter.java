@@ -21,6 +21,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -47,6 +48,12 @@ import tools.jackson.databind.ObjectMapper;
 public final class LedgerWriter {
 
     static final int ATTEMPTS = 3;
+    /**
+     * How long {@link #stop} waits, beyond the drain timeout, for an interrupted writer to hand over the batch it
+     * holds and for the spill file to be written: local disk work, which the drain timeout (a bound on the database)
+     * must not cut short.
+     */
+    static final Duration SPILL_GRACE = Duration.ofSeconds(10);
     private static final Logger log = LoggerFactory.getLogger(LedgerWriter.class);
     private static final String INSERT = "INSERT INTO ledger (request_id, ts, day_utc, team, key_id, app, requested_model, "
             + "provider, model, stream, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, "
@@ -65,6 +72,7 @@ public final class LedgerWriter {
     private final Counter spilled;
     private final Counter failures;
     private final AtomicLong inFlight = new AtomicLong();
+    private final Object spillLock = new Object();
     private volatile boolean running;
     private Thread thread;
 
@@ -116,7 +124,17 @@ public final class LedgerWriter {
             Thread.currentThread().interrupt();
         }
         if (thread.isAlive()) {
+            // the interrupted writer spills the batch it holds: let it hand that over before the spiller stops
             thread.interrupt();
+            try {
+                thread.join(SPILL_GRACE.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (thread.isAlive()) {
+                log.warn("ledger: the writer thread did not stop within {} of its interrupt; it spills its batch "
+                        + "itself when its database call returns", SPILL_GRACE);
+            }
         }
         List<LedgerEntry> rest = new ArrayList<>();
         queue.drainTo(rest);
@@ -126,7 +144,9 @@ public final class LedgerWriter {
         }
         spiller.shutdown();
         try {
-            spiller.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (!spiller.awaitTermination(SPILL_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                log.error("ledger: spilling to {} did not finish within {}", spillFile, SPILL_GRACE);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -262,8 +282,17 @@ public final class LedgerWriter {
         return s == null || s.length() <= max ? s : s.substring(0, max);
     }
 
+    /** Hands rows to the spill thread; once {@link #stop} has shut that down, writes them in the caller. */
     private void spill(List<LedgerEntry> rows) {
-        spiller.execute(() -> {
+        try {
+            spiller.execute(() -> writeSpill(rows));
+        } catch (RejectedExecutionException e) {
+            writeSpill(rows);
+        }
+    }
+
+    private void writeSpill(List<LedgerEntry> rows) {
+        synchronized (spillLock) {
             try {
                 Path parent = spillFile.toAbsolutePath().getParent();
                 if (parent != null) {
@@ -282,7 +311,7 @@ public final class LedgerWriter {
             } finally {
                 inFlight.addAndGet(-rows.size());
             }
-        });
+        }
     }
 
     /**

@@ -18,6 +18,7 @@ import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
+import reactor.netty.resources.LoopResources;
 
 /**
  * A fake OpenAI-compatible upstream on a random loopback port, speaking the real wire format (JSON and SSE, each
@@ -40,12 +41,17 @@ public final class FakeUpstream implements AutoCloseable {
     public record Received(String path, HttpHeaders headers, String body) {
     }
 
+    /**
+     * Its own event loops, not Reactor Netty's global ones: a gateway context that stops (closed, or paused by the test
+     * framework's context cache) disposes the global loops, and must not take the upstream down with it.
+     */
+    private final LoopResources loops = LoopResources.create("fake-upstream", 1, 2, true);
     private final DisposableServer server;
     private final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
     private volatile Behaviour behaviour = json(200, chatCompletion("hello", 10, 5));
 
     private FakeUpstream() {
-        server = HttpServer.create().host("127.0.0.1").port(0)
+        server = HttpServer.create().runOn(loops).host("127.0.0.1").port(0)
                 .handle((req, res) -> req.receive().aggregate().asByteArray().defaultIfEmpty(new byte[0])
                         .flatMap(body -> {
                             received.add(new Received(req.uri(), req.requestHeaders().copy(),
@@ -80,6 +86,7 @@ public final class FakeUpstream implements AutoCloseable {
     @Override
     public void close() {
         server.disposeNow();
+        loops.disposeLater().block();
     }
 
     // ------------------------------------------------------------------ behaviours

@@ -1,0 +1,239 @@
+package dev.tollgate.it;
+
+import static dev.tollgate.it.FakeUpstream.chatCompletion;
+import static dev.tollgate.it.FakeUpstream.chunk;
+import static dev.tollgate.it.FakeUpstream.finishChunk;
+import static dev.tollgate.it.FakeUpstream.usageChunk;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.net.http.HttpResponse;
+import java.sql.Date;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import dev.tollgate.metering.TokenCounter;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The gateway with its ledger on a real PostgreSQL (embedded, started once for the class): Flyway migrates the
+ * production schema, every kind of call leaves exactly one row with its exact NUMERIC cost, and {@code GET /v1/spend}
+ * reads it back. Its own Spring context (the datasource differs from {@link GatewayITSupport}'s H2), closed after
+ * the class.
+ */
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
+class LedgerPostgresIT extends GatewayITSupport {
+
+    private static final EmbeddedPostgres POSTGRES = startPostgres();
+
+    @DynamicPropertySource
+    static void postgres(DynamicPropertyRegistry r) {
+        r.add("spring.datasource.url", () -> POSTGRES.getJdbcUrl("postgres", "postgres"));
+        r.add("spring.datasource.username", () -> "postgres");
+        r.add("spring.datasource.password", () -> "");
+    }
+
+    /**
+     * Runs before Spring closes this class's context (@DirtiesContext): nothing touches the database in between,
+     * since every test waited for its ledger rows, so the ledger writer stops with an empty queue.
+     */
+    @AfterAll
+    static void stopPostgres() throws IOException {
+        POSTGRES.close();
+    }
+
+    private static EmbeddedPostgres startPostgres() {
+        try {
+            return EmbeddedPostgres.builder().start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @BeforeEach
+    void upstreamAnswersByDefault() {
+        UPSTREAM.behave(FakeUpstream.json(200, chatCompletion("hello", 10, 5)));
+    }
+
+    @Test
+    void flywayMigratedTheLedgerSchemaOnPostgres() {
+        assertThat(jdbc.queryForObject("SELECT version()", String.class)).startsWith("PostgreSQL");
+        assertThat(jdbc.queryForList("SELECT version FROM flyway_schema_history WHERE success", String.class))
+                .containsExactly("1");
+        Map<String, String> types = jdbc.query("SELECT column_name, data_type, numeric_precision, numeric_scale "
+                + "FROM information_schema.columns WHERE table_name = 'ledger'", rs -> {
+                    Map<String, String> m = new TreeMap<>();
+                    while (rs.next()) {
+                        String type = rs.getString(2);
+                        if ("numeric".equals(type)) {
+                            type += "(" + rs.getInt(3) + "," + rs.getInt(4) + ")";
+                        }
+                        m.put(rs.getString(1), type);
+                    }
+                    return m;
+                });
+        assertThat(types).hasSize(23).containsEntry("request_id", "character varying")
+                .containsEntry("ts", "timestamp with time zone").containsEntry("day_utc", "date")
+                .containsEntry("stream", "boolean").containsEntry("input_tokens", "bigint")
+                .containsEntry("cost_usd", "numeric(30,12)").containsEntry("status", "integer")
+                .containsEntry("estimated", "boolean");
+        assertThat(jdbc.queryForList("SELECT kcu.column_name FROM information_schema.table_constraints tc "
+                + "JOIN information_schema.key_column_usage kcu ON tc.constraint_name = kcu.constraint_name "
+                + "WHERE tc.table_name = 'ledger' AND tc.constraint_type = 'PRIMARY KEY'", String.class))
+                .containsExactly("request_id");
+        assertThat(jdbc.queryForList("SELECT indexname FROM pg_indexes WHERE tablename = 'ledger'", String.class))
+                .contains("ledger_team_day");
+    }
+
+    @Test
+    void nonStreamedCallLeavesOneRowWithItsExactCostAndPostgresTypes() throws Exception {
+        UPSTREAM.behave(FakeUpstream.json(200, chatCompletion("hi", 1234, 567)));
+
+        HttpResponse<String> response = post(ALPHA, chatBody("gpt-4o-mini", false));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        String id = requestId(response);
+        Map<String, Object> row = ledgerRow(id);
+        assertThat(countRows(id)).isOne();
+        assertThat(row).containsEntry("team", "alpha").containsEntry("key_id", "alpha-web").containsEntry("app", "web")
+                .containsEntry("provider", "fake-openai").containsEntry("model", "gpt-4o-mini")
+                .containsEntry("stream", false).containsEntry("input_tokens", 1234L)
+                .containsEntry("output_tokens", 567L).containsEntry("status", 200).containsEntry("outcome", "success")
+                .containsEntry("estimated", false).containsEntry("price_version", "openai/gpt-4o-mini@2024-10-01");
+        // 1234 x 0.15 / 1M + 567 x 0.60 / 1M = 0.0001851 + 0.0003402
+        BigDecimal cost = (BigDecimal) row.get("cost_usd");
+        assertThat(cost).isEqualByComparingTo("0.0005253").isEqualByComparingTo(costHeader(response));
+        assertThat(cost.scale()).as("NUMERIC(30,12) keeps all 12 decimals").isEqualTo(12);
+        assertThat(row.get("ts")).isInstanceOf(Timestamp.class);
+        assertThat(((Timestamp) row.get("ts")).toInstant()).isEqualTo(NOW);
+        assertThat(row.get("day_utc")).isInstanceOf(Date.class);
+        assertThat(((Date) row.get("day_utc")).toLocalDate()).isEqualTo(LocalDate.of(2026, 11, 15));
+        assertThat(row.get("latency_us")).isInstanceOf(Long.class);
+        assertThat(row.get("ttft_us")).isInstanceOf(Long.class);
+    }
+
+    @Test
+    void streamedCallLeavesOneRowBilledFromTheUpstreamUsage() throws Exception {
+        UPSTREAM.behave(FakeUpstream.sse(List.of(chunk("Hel"), chunk("lo"), finishChunk(), usageChunk(21, 2),
+                "[DONE]"), Duration.ofMillis(2)));
+
+        HttpResponse<InputStream> response = openStream(BETA, chatBody("gpt-4o", true));
+        List<String> lines = ChatCompletionsIT.readAll(lines(response));
+
+        assertThat(lines).endsWith("data: [DONE]");
+        String id = response.headers().firstValue("x-tollgate-request-id").orElseThrow();
+        Map<String, Object> row = ledgerRow(id);
+        assertThat(countRows(id)).isOne();
+        assertThat(row).containsEntry("team", "beta").containsEntry("app", null).containsEntry("stream", true)
+                .containsEntry("input_tokens", 21L).containsEntry("output_tokens", 2L)
+                .containsEntry("outcome", "success").containsEntry("status", 200).containsEntry("estimated", false);
+        // 21 x 2.50 / 1M + 2 x 10.00 / 1M
+        assertThat((BigDecimal) row.get("cost_usd")).isEqualByComparingTo("0.0000725");
+        assertThat((Long) row.get("ttft_us")).isPositive();
+    }
+
+    @Test
+    void upstreamErrorLeavesOneRowWithZeroCost() throws Exception {
+        UPSTREAM.behave(FakeUpstream.json(500, FakeUpstream.error("server_error", "boom", "The server had an error")));
+
+        HttpResponse<String> response = post(ALPHA, chatBody("gpt-4o-mini", false));
+
+        assertThat(response.statusCode()).isEqualTo(502);
+        String id = requestId(response);
+        Map<String, Object> row = ledgerRow(id);
+        assertThat(countRows(id)).isOne();
+        assertThat(row).containsEntry("status", 502).containsEntry("outcome", "upstream_error")
+                .containsEntry("error_code", "upstream_error").containsEntry("provider", "fake-openai")
+                .containsEntry("input_tokens", 0L).containsEntry("output_tokens", 0L)
+                .containsEntry("price_version", "openai/gpt-4o-mini@2024-10-01");
+        assertThat((BigDecimal) row.get("cost_usd")).isEqualByComparingTo("0");
+    }
+
+    @Test
+    void streamCutByTheUpstreamLeavesOneEstimatedRowPricedExactly() throws Exception {
+        UPSTREAM.behave(FakeUpstream.cutSse(List.of(chunk("The quick brown"), chunk(" fox"))));
+
+        HttpResponse<InputStream> response = openStream(ALPHA, chatBody("gpt-4o-mini", true));
+        try {
+            ChatCompletionsIT.readAll(lines(response));
+        } catch (IOException expected) {
+            // the gateway may end the client's stream abruptly too
+        }
+
+        String id = response.headers().firstValue("x-tollgate-request-id").orElseThrow();
+        Map<String, Object> row = ledgerRow(id);
+        assertThat(countRows(id)).isOne();
+        long output = new TokenCounter().count("The quick brown fox");
+        assertThat(row).containsEntry("stream", true).containsEntry("outcome", "stream_interrupted")
+                .containsEntry("estimated", true).containsEntry("output_tokens", output);
+        long input = (Long) row.get("input_tokens");
+        assertThat(input).isPositive();
+        BigDecimal expected = BigDecimal.valueOf(input).multiply(new BigDecimal("0.15"))
+                .add(BigDecimal.valueOf(output).multiply(new BigDecimal("0.60"))).movePointLeft(6);
+        assertThat((BigDecimal) row.get("cost_usd")).isEqualByComparingTo(expected);
+    }
+
+    @Test
+    void spendIsReadFromThePostgresLedgerExactly() throws Exception {
+        CLOCK.set(Instant.parse("2026-03-03T10:00:00Z")); // a day no other test writes on
+        UPSTREAM.behave(FakeUpstream.json(200, chatCompletion("a", 1234, 567)));
+        String big = requestId(post(BETA, chatBody("gpt-4o", false)));
+        UPSTREAM.behave(FakeUpstream.json(200, chatCompletion("b", 7, 3)));
+        String small = requestId(post(BETA, chatBody("gpt-4o-mini", false)));
+        UPSTREAM.behave(FakeUpstream.sse(List.of(chunk("c"), finishChunk(), usageChunk(1, 1), "[DONE]"),
+                Duration.ofMillis(1)));
+        HttpResponse<InputStream> streamed = openStream(BETA, chatBody("gpt-4o-mini", true));
+        ChatCompletionsIT.readAll(lines(streamed));
+        UPSTREAM.behave(FakeUpstream.json(500, FakeUpstream.error("server_error", "boom", "down")));
+        String failed = requestId(post(BETA, chatBody("gpt-4o", false)));
+        String refused = requestId(post(BETA, chatBody("no-such-model", false)));
+        List.of(big, small, streamed.headers().firstValue("x-tollgate-request-id").orElseThrow(), failed, refused)
+                .forEach(this::ledgerRow);
+
+        HttpResponse<String> response = get(BETA, "/v1/spend?from=2026-03-03&to=2026-03-03");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode spend = JsonMapper.builder().build().readTree(response.body());
+        assertThat(spend.get("team").asString()).isEqualTo("beta");
+        // gpt-4o: 1234 x 2.50 + 567 x 10.00 = 8755 per 1M, and the failed call costs 0
+        // gpt-4o-mini: 7 x 0.15 + 3 x 0.60 = 2.85 per 1M, and 1 x 0.15 + 1 x 0.60 = 0.75 per 1M
+        assertThat(new BigDecimal(spend.get("total_usd").asString())).isEqualByComparingTo("0.0087586");
+        assertThat(spend.get("requests").asLong()).as("the refused call reached no backend").isEqualTo(4);
+        assertThat(new BigDecimal(spend.get("by_model").get("gpt-4o").asString())).isEqualByComparingTo("0.008755");
+        assertThat(new BigDecimal(spend.get("by_model").get("gpt-4o-mini").asString()))
+                .isEqualByComparingTo("0.0000036");
+        assertThat(spend.get("rows")).hasSize(2);
+        JsonNode mini = spend.get("rows").get(1);
+        assertThat(mini.get("day").asString()).isEqualTo("2026-03-03");
+        assertThat(mini.get("model").asString()).isEqualTo("gpt-4o-mini");
+        assertThat(mini.get("requests").asLong()).isEqualTo(2);
+        assertThat(mini.get("input_tokens").asLong()).isEqualTo(8);
+        assertThat(mini.get("output_tokens").asLong()).isEqualTo(4);
+        assertThat(spend.get("rows").get(0).get("requests").asLong()).isEqualTo(2);
+    }
+
+    private static String requestId(HttpResponse<?> response) {
+        return response.headers().firstValue("x-tollgate-request-id").orElseThrow();
+    }
+
+    private static BigDecimal costHeader(HttpResponse<?> response) {
+        return new BigDecimal(response.headers().firstValue("x-tollgate-cost-usd").orElseThrow());
+    }
+}
