@@ -74,6 +74,10 @@ public final class ErrorHandler implements WebExceptionHandler {
         if (retryAfter != null) {
             headers.set(HttpHeaders.RETRY_AFTER, retryAfter);
         }
+        if (status == 413) {
+            // the rest of the oversized body was never read: do not reuse the connection for another request
+            headers.set(HttpHeaders.CONNECTION, "close");
+        }
         headers.setContentLength(body.length);
         return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
     }

@@ -43,7 +43,9 @@ import tools.jackson.databind.ObjectMapper;
  * batch that still fails after {@value #ATTEMPTS} attempts go to an append-only spill file (JSON lines) through a
  * single spill thread; the spill file is replayed into the database at the next start, skipping rows that are
  * already there (the request id is the primary key, so replay is idempotent). At shutdown the writer drains the
- * queue into the database, and what it cannot write within the drain timeout is spilled. Thread-safe.
+ * queue into the database, and what it cannot write within the drain timeout is spilled; a row appended after
+ * stop() is spilled too. The writer can be started again after a stop (Spring may pause and restart lifecycles).
+ * Thread-safe.
  */
 public final class LedgerWriter {
 
@@ -67,13 +69,15 @@ public final class LedgerWriter {
     private final int batchSize;
     private final Duration flushInterval;
     private final Path spillFile;
-    private final ExecutorService spiller = Executors.newSingleThreadExecutor(r -> daemon(r, "tollgate-ledger-spill"));
+    private volatile ExecutorService spiller = newSpiller();
     private final Counter written;
     private final Counter spilled;
     private final Counter failures;
     private final AtomicLong inFlight = new AtomicLong();
     private final Object spillLock = new Object();
     private volatile boolean running;
+    /** Set by stop(), cleared by start(): rows appended in between go to the spill file. */
+    private volatile boolean stopped;
     private Thread thread;
 
     public LedgerWriter(DataSource dataSource, ObjectMapper mapper, MeterRegistry registry, int capacity, int batchSize,
@@ -92,7 +96,14 @@ public final class LedgerWriter {
 
     /** Replays the spill file, then starts the writer thread. */
     public synchronized void start() {
+        if (running) {
+            return;
+        }
+        if (spiller.isShutdown()) {
+            spiller = newSpiller(); // started again after a stop (Spring can stop and restart lifecycles)
+        }
         replaySpill();
+        stopped = false;
         running = true;
         thread = new Thread(this::run, "tollgate-ledger-writer");
         thread.setDaemon(true);
@@ -102,7 +113,8 @@ public final class LedgerWriter {
     /** Never blocks: the row goes to the queue, or (queue full) to the spill thread. */
     public void append(LedgerEntry entry) {
         inFlight.incrementAndGet();
-        if (!queue.offer(entry)) {
+        // after stop() no thread takes from the queue: the row goes to the spill file, replayed at the next start
+        if (stopped || !queue.offer(entry)) {
             spill(List.of(entry));
         }
     }
@@ -117,6 +129,7 @@ public final class LedgerWriter {
         if (!running) {
             return;
         }
+        stopped = true;
         running = false;
         try {
             thread.join(timeout.toMillis());
@@ -346,6 +359,10 @@ public final class LedgerWriter {
         }
         Files.delete(file);
         log.info("ledger: replayed {} spilled rows", rows.size());
+    }
+
+    private static ExecutorService newSpiller() {
+        return Executors.newSingleThreadExecutor(r -> daemon(r, "tollgate-ledger-spill"));
     }
 
     private static Thread daemon(Runnable r, String name) {

@@ -33,7 +33,8 @@ import tools.jackson.databind.json.JsonMapper;
 class ErrorsIT extends GatewayITSupport {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
     private static final String MODEL = "gpt-4o-mini";
     private static final String PROVIDER = "fake-openai";
     /** Over the 64KB request limit the support sets. */

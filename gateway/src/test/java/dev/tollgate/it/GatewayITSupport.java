@@ -53,7 +53,10 @@ public abstract class GatewayITSupport {
     protected static final FakeUpstream UPSTREAM = FakeUpstream.start();
     protected static final MutableClock CLOCK = new MutableClock(NOW);
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient SCRAPER = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
     @TestConfiguration
     static class Config {
@@ -152,9 +155,26 @@ public abstract class GatewayITSupport {
         return n == null ? 0 : n;
     }
 
-    /** The value of one Prometheus sample, scraped over HTTP; zero when the series does not exist yet. */
+    /**
+     * The value of one Prometheus sample, scraped over HTTP; zero when the series does not exist yet. Scrapes use
+     * their own client (their own connections), as Prometheus does; a scrape that times out prints every thread's
+     * stack so that a hang can be diagnosed from the build log.
+     */
     protected BigDecimal metric(String name, String labels) throws Exception {
-        String text = get(null, "/actuator/prometheus").body();
+        HttpRequest request = HttpRequest.newBuilder(uri("/actuator/prometheus")).timeout(Duration.ofSeconds(20))
+                .GET().build();
+        String text;
+        try {
+            text = SCRAPER.send(request, HttpResponse.BodyHandlers.ofString()).body();
+        } catch (java.net.http.HttpTimeoutException e) {
+            Thread.getAllStackTraces().forEach((thread, stack) -> {
+                System.err.println("thread " + thread.getName() + " " + thread.getState());
+                for (StackTraceElement frame : stack) {
+                    System.err.println("    at " + frame);
+                }
+            });
+            throw e;
+        }
         String prefix = name + "{" + labels;
         for (String line : text.split("\n")) {
             if (line.startsWith(prefix) || line.startsWith(name + " ") && labels.isEmpty()) {

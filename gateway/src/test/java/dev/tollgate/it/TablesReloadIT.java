@@ -59,7 +59,8 @@ class TablesReloadIT {
     private static final Instant NOW = Instant.parse("2026-11-15T12:00:00Z");
     private static final MutableClock CLOCK = new MutableClock(NOW);
     private static final FakeUpstream UPSTREAM = FakeUpstream.start();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final String ALPHA = "sk-test-alpha";
     private static final String BETA = "sk-test-beta";

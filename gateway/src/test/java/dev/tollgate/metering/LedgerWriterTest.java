@@ -287,6 +287,33 @@ class LedgerWriterTest {
         assertThat(spillFile()).doesNotExist();
     }
 
+    @ParameterizedTest
+    @EnumSource(Engine.class)
+    void rowsAppendedAfterStopAreSpilledAndWrittenWhenTheWriterStartsAgain(Engine engine) throws Exception {
+        DataSource database = migratedDatabase(engine);
+        LedgerWriter writer = writer(database, 1000, 10);
+        writer.start();
+        List<LedgerEntry> before = entries("before-stop", 2);
+        before.forEach(writer::append);
+        writer.stop(Duration.ofSeconds(10));
+        List<LedgerEntry> after = entries("after-stop", 3);
+        after.forEach(writer::append);
+        await().atMost(Duration.ofSeconds(10)).until(() -> writer.pending() == 0);
+        assertThat(spilledIds()).containsExactlyElementsOf(ids(after));
+
+        writer.start();
+        List<LedgerEntry> restarted = entries("restarted", 2);
+        restarted.forEach(writer::append);
+        writer.stop(Duration.ofSeconds(10));
+
+        List<LedgerEntry> all = new ArrayList<>(before);
+        all.addAll(after);
+        all.addAll(restarted);
+        assertThat(readLedger(database)).usingRecursiveFieldByFieldElementComparator(EXACT_DECIMALS)
+                .containsExactlyInAnyOrderElementsOf(all);
+        assertThat(spillFile()).doesNotExist();
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private LedgerWriter writer(DataSource db, int capacity, int batchSize) {
