@@ -6,7 +6,7 @@ import org.springframework.core.Ordered;
  * Every filter's order, in one place. The web filter runs first for every {@code /v1} path; the global filters
  * run on the chat route between Spring Cloud Gateway's own ({@code NettyWriteResponseFilter} at -1,
  * {@code RouteToRequestUrlFilter} at 10000, {@code NettyRoutingFilter} last). {@link #FORWARD} sends the call
- * itself and ends the chain, so the built-in routing filters never run for it.
+ * itself and ends the chain, so the built-in URL and routing filters never run for it.
  */
 public final class FilterOrder {
 
@@ -16,8 +16,11 @@ public final class FilterOrder {
     public static final int PARSE = 1_000;
     /** The routing decision (pure). */
     public static final int ROUTE = 2_000;
-    /** Sends the call to the chosen backend and relays the answer; the end of the chain. */
-    public static final int FORWARD = Ordered.LOWEST_PRECEDENCE - 1_000;
+    /**
+     * Sends the call to the chosen backend and relays the answer; the end of the chain. Before
+     * {@code RouteToRequestUrlFilter} (10000), whose URL building a chat call does not need.
+     */
+    public static final int FORWARD = 9_000;
 
     private FilterOrder() {
     }

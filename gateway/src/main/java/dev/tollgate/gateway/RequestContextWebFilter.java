@@ -1,7 +1,11 @@
 package dev.tollgate.gateway;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.util.Set;
 
 import org.springframework.core.Ordered;
@@ -37,6 +41,12 @@ public final class RequestContextWebFilter implements WebFilter, Ordered {
 
     static final String CHAT_PATH = "/v1/chat/completions";
 
+    /** Keys seen recently -> their hash: saves a SHA-256 per call. Bounded; keys are checked against the rules
+     * in force on every call, so a key removed from the rules stops working at the next reload. */
+    static final int KEY_CACHE_SIZE = 10_000;
+
+    private final Cache<String, String> hashes = Caffeine.newBuilder().maximumSize(KEY_CACHE_SIZE)
+            .expireAfterAccess(Duration.ofMinutes(10)).build();
     private final TablesService tables;
     private final Metering metering;
     private final GatewayMetrics metrics;
@@ -106,7 +116,7 @@ public final class RequestContextWebFilter implements WebFilter, Ordered {
         }
     }
 
-    private static Principal authenticate(HttpHeaders headers, Tables snapshot) {
+    private Principal authenticate(HttpHeaders headers, Tables snapshot) {
         String key = null;
         String authorization = headers.getFirst(HttpHeaders.AUTHORIZATION);
         if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
@@ -118,6 +128,6 @@ public final class RequestContextWebFilter implements WebFilter, Ordered {
         if (key == null || key.isEmpty() || key.length() > 512) {
             return null;
         }
-        return snapshot.rules().keysByHash().get(KeyHasher.hash(key));
+        return snapshot.rules().keysByHash().get(hashes.get(key, KeyHasher::hash));
     }
 }
