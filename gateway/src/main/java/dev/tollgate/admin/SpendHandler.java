@@ -62,19 +62,25 @@ public final class SpendHandler {
         root.put("object", "spend").put("team", team).put("currency", "USD")
                 .put("from", from.toString()).put("to", to.toString());
         BigDecimal total = BigDecimal.ZERO;
+        BigDecimal counterfactual = BigDecimal.ZERO;
         long requests = 0;
         ArrayNode out = root.putArray("rows");
         for (SpendRow r : rows) {
             total = total.add(r.costUsd());
+            counterfactual = counterfactual.add(r.counterfactualUsd());
             requests += r.requests();
             ObjectNode o = out.addObject();
             o.put("day", r.day().toString()).put("provider", r.provider()).put("model", r.model())
                     .put("requests", r.requests()).put("input_tokens", r.inputTokens())
                     .put("cached_input_tokens", r.cachedInputTokens()).put("cache_write_tokens", r.cacheWriteTokens())
                     .put("output_tokens", r.outputTokens()).put("cost_usd", CostCalculator.format(r.costUsd()))
-                    .put("estimated_requests", r.estimatedRequests());
+                    .put("estimated_requests", r.estimatedRequests())
+                    .put("counterfactual_usd", CostCalculator.format(r.counterfactualUsd()))
+                    .put("saved_usd", CostCalculator.format(r.counterfactualUsd().subtract(r.costUsd())));
         }
-        root.put("total_usd", CostCalculator.format(total)).put("requests", requests);
+        root.put("total_usd", CostCalculator.format(total)).put("requests", requests)
+                .put("counterfactual_usd", CostCalculator.format(counterfactual))
+                .put("saved_usd", CostCalculator.format(counterfactual.subtract(total)));
         totals(root.putObject("by_model"), rows, SpendRow::model);
         totals(root.putObject("by_provider"), rows, SpendRow::provider);
         totals(root.putObject("by_day"), rows, r -> r.day().toString());

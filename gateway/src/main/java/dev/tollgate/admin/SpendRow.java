@@ -5,5 +5,6 @@ import java.time.LocalDate;
 
 /** One team's calls and spend on one UTC day at one provider and model. Immutable. */
 public record SpendRow(LocalDate day, String provider, String model, long requests, long inputTokens,
-        long cachedInputTokens, long cacheWriteTokens, long outputTokens, BigDecimal costUsd, long estimatedRequests) {
+        long cachedInputTokens, long cacheWriteTokens, long outputTokens, BigDecimal costUsd, long estimatedRequests,
+        BigDecimal counterfactualUsd) {
 }

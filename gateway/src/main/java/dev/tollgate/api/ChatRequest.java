@@ -1,5 +1,9 @@
 package dev.tollgate.api;
 
+import java.util.EnumSet;
+import java.util.Set;
+
+import dev.tollgate.pricing.Capability;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -21,11 +25,13 @@ public final class ChatRequest {
     private final boolean stream;
     private final boolean clientWantsUsage;
     private final Integer maxOutputTokens;
+    private final Set<Capability> needs;
     private long promptTokens = -1;
 
     private ChatRequest(byte[] body, ObjectMapper mapper, String model, boolean stream, boolean clientWantsUsage,
-            Integer maxOutputTokens) {
+            Integer maxOutputTokens, Set<Capability> needs) {
         this.body = body;
+        this.needs = needs;
         this.mapper = mapper;
         this.model = model;
         this.stream = stream;
@@ -57,6 +63,16 @@ public final class ChatRequest {
                     case "max_tokens" -> f.maxTokens = positiveInt(value, p, "max_tokens", f);
                     case "max_completion_tokens" -> f.maxCompletionTokens = positiveInt(value, p,
                             "max_completion_tokens", f);
+                    case "tools", "functions" -> {
+                        if (value == JsonToken.START_ARRAY && p.nextToken() != JsonToken.END_ARRAY) {
+                            f.needs.add(Capability.TOOLS);
+                            p.skipChildren();
+                            skipRestOfArray(p);
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
+                    case "response_format" -> f.responseFormat(value, p);
                     default -> p.skipChildren();
                 }
             }
@@ -78,7 +94,8 @@ public final class ChatRequest {
             throw f.otherProblem.exception();
         }
         Integer maxTokens = f.maxCompletionTokens != null ? f.maxCompletionTokens : f.maxTokens;
-        return new ChatRequest(body, mapper, f.model, f.stream, f.wantsUsage, maxTokens);
+        return new ChatRequest(body, mapper, f.model, f.stream, f.wantsUsage, maxTokens,
+                f.needs.isEmpty() ? Set.of() : Set.copyOf(f.needs));
     }
 
     /** What one parse pass collects; the first problem of each kind wins. */
@@ -93,6 +110,40 @@ public final class ChatRequest {
         ApiError messagesProblem = ApiError.invalidRequest("missing_required_parameter",
                 "Missing required parameter: 'messages'.", "messages");
         ApiError otherProblem;
+        final EnumSet<Capability> needs = EnumSet.noneOf(Capability.class);
+
+        void responseFormat(JsonToken value, JsonParser p) {
+            if (value != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                return;
+            }
+            while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+                boolean type = "type".equals(p.currentName());
+                JsonToken v = p.nextToken();
+                if (type && v == JsonToken.VALUE_STRING && "json_schema".equals(p.getString())) {
+                    needs.add(Capability.JSON_SCHEMA);
+                }
+                p.skipChildren();
+            }
+        }
+
+        /** Looks at a message's content parts for images. */
+        void contentParts(JsonParser p) {
+            for (JsonToken part = p.nextToken(); part != JsonToken.END_ARRAY && part != null; part = p.nextToken()) {
+                if (part != JsonToken.START_OBJECT) {
+                    p.skipChildren();
+                    continue;
+                }
+                while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+                    boolean type = "type".equals(p.currentName());
+                    JsonToken v = p.nextToken();
+                    if (type && v == JsonToken.VALUE_STRING && p.getString().contains("image")) {
+                        needs.add(Capability.VISION);
+                    }
+                    p.skipChildren();
+                }
+            }
+        }
 
         void model(JsonToken value, JsonParser p) {
             if (value == JsonToken.VALUE_STRING && !p.getString().isBlank()) {
@@ -126,10 +177,13 @@ public final class ChatRequest {
                 boolean hasRole = false;
                 if (item == JsonToken.START_OBJECT) {
                     while (p.nextToken() == JsonToken.PROPERTY_NAME) {
-                        boolean role = "role".equals(p.currentName());
+                        String field = p.currentName();
                         JsonToken v = p.nextToken();
-                        if (role) {
+                        if ("role".equals(field)) {
                             hasRole = v == JsonToken.VALUE_STRING;
+                        } else if ("content".equals(field) && v == JsonToken.START_ARRAY) {
+                            contentParts(p);
+                            continue;
                         }
                         p.skipChildren();
                     }
@@ -160,6 +214,12 @@ public final class ChatRequest {
                 }
                 p.skipChildren();
             }
+        }
+    }
+
+    private static void skipRestOfArray(JsonParser p) {
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY && t != null; t = p.nextToken()) {
+            p.skipChildren();
         }
     }
 
@@ -217,6 +277,11 @@ public final class ChatRequest {
     /** {@code max_completion_tokens}, else {@code max_tokens}, else null. */
     public Integer maxOutputTokens() {
         return maxOutputTokens;
+    }
+
+    /** Capabilities the request uses: tools, images (vision), JSON schema output. */
+    public Set<Capability> needs() {
+        return needs;
     }
 
     /** Prompt tokens counted with the tokenizer, computed on first use and kept. */

@@ -20,10 +20,12 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 
 import dev.tollgate.admin.SpendHandler;
 import dev.tollgate.admin.SpendQueries;
+import dev.tollgate.api.DecisionJson;
 import dev.tollgate.api.ModelsHandler;
 import dev.tollgate.auth.Principal;
 import dev.tollgate.gateway.ErrorHandler;
 import dev.tollgate.gateway.ExchangeAttributes;
+import dev.tollgate.gateway.ExplainHandler;
 import dev.tollgate.gateway.ForwardFilter;
 import dev.tollgate.gateway.ParseFilter;
 import dev.tollgate.gateway.RequestContextWebFilter;
@@ -158,8 +160,9 @@ public class GatewayConfiguration {
 
     @Bean
     ForwardFilter forwardFilter(BackendRegistry backends, OpenAiWire wire, TokenCounter tokens,
-            TollgateProperties properties) {
-        return new ForwardFilter(backends, wire, tokens, (int) properties.limits().maxUpstreamBody().toBytes());
+            TollgateProperties properties, ObjectMapper mapper) {
+        return new ForwardFilter(backends, wire, tokens, (int) properties.limits().maxUpstreamBody().toBytes(),
+                new DecisionJson(mapper));
     }
 
     @Bean
@@ -182,11 +185,15 @@ public class GatewayConfiguration {
     }
 
     @Bean
-    RouterFunction<ServerResponse> tollgateApi(ObjectMapper mapper, Clock clock, SpendQueries spend) {
+    RouterFunction<ServerResponse> tollgateApi(ObjectMapper mapper, Clock clock, SpendQueries spend,
+            TokenCounter tokens, TollgateProperties properties) {
         ModelsHandler models = new ModelsHandler(mapper, clock);
         SpendHandler spendHandler = new SpendHandler(spend, mapper, clock);
+        ExplainHandler explain = new ExplainHandler(mapper, tokens, clock,
+                (int) properties.limits().maxBodySize().toBytes());
         return RouterFunctions.route(RequestPredicates.GET("/v1/models"),
                         req -> models.list(req, req.exchange().<Tables>getAttribute(ExchangeAttributes.TABLES)))
+                .andRoute(RequestPredicates.POST("/v1/route/explain"), explain::explain)
                 .andRoute(RequestPredicates.GET("/v1/spend"),
                         req -> spendHandler.spend(req, req.exchange().<Principal>getAttribute(ExchangeAttributes.PRINCIPAL)));
     }

@@ -19,6 +19,8 @@ import org.slf4j.LoggerFactory;
 import dev.tollgate.metering.GatewayMetrics;
 import dev.tollgate.pricing.PriceTable;
 import dev.tollgate.pricing.PriceTableLoader;
+import dev.tollgate.pricing.QualityTable;
+import dev.tollgate.pricing.QualityTableLoader;
 import dev.tollgate.pricing.TableValidationException;
 import dev.tollgate.routing.Catalog;
 import dev.tollgate.routing.RoutingRules;
@@ -57,12 +59,14 @@ public final class TablesService implements AutoCloseable {
         pricingFingerprint = fingerprint(pricing);
         rulesFingerprint = fingerprint(rules);
         PriceTable prices = PriceTableLoader.load(pricing);
+        QualityTable quality = QualityTableLoader.load(pricing);
         RoutingRules routingRules = RulesLoader.load(rules);
-        current.set(new Tables(prices, routingRules, Catalog.build(prices, backends), 1, clock.instant()));
+        current.set(new Tables(prices, quality, routingRules, Catalog.build(prices, backends), 1, clock.instant()));
         counter("pricing", "accepted");
         counter("rules", "accepted");
-        log.info("tables: {} price files from {}, {} teams and {} keys from {}", prices.providers().size(), pricing,
-                routingRules.teams().size(), routingRules.keysByHash().size(), rules);
+        log.info("tables: {} price files and quality scores for {} models from {}; {} teams, {} keys and {} aliases "
+                + "from {}", prices.providers().size(), quality.models(), pricing, routingRules.teams().size(),
+                routingRules.keysByHash().size(), routingRules.aliases().size(), rules);
     }
 
     /** The snapshot in force. */
@@ -94,12 +98,15 @@ public final class TablesService implements AutoCloseable {
         }
         Tables old = current.get();
         PriceTable prices = old.prices();
+        QualityTable quality = old.quality();
         RoutingRules routingRules = old.rules();
         boolean accepted = false;
         if (pricingChanged) {
             pricingFingerprint = p;
             try {
-                prices = PriceTableLoader.load(pricing);
+                PriceTable newPrices = PriceTableLoader.load(pricing);
+                quality = QualityTableLoader.load(pricing);
+                prices = newPrices;
                 counter("pricing", "accepted");
                 accepted = true;
             } catch (TableValidationException e) {
@@ -119,7 +126,7 @@ public final class TablesService implements AutoCloseable {
         if (!accepted) {
             return false;
         }
-        Tables next = new Tables(prices, routingRules, Catalog.build(prices, backends), old.generation() + 1,
+        Tables next = new Tables(prices, quality, routingRules, Catalog.build(prices, backends), old.generation() + 1,
                 clock.instant());
         current.set(next);
         log.info("tables: reloaded (generation {})", next.generation());

@@ -13,6 +13,7 @@ import org.springframework.web.server.ServerWebExchange;
 
 import dev.tollgate.api.ApiError;
 import dev.tollgate.api.ChatRequest;
+import dev.tollgate.api.DecisionJson;
 import dev.tollgate.api.GatewayException;
 import dev.tollgate.metering.CallRecord;
 import dev.tollgate.metering.Outcome;
@@ -40,8 +41,11 @@ public final class ForwardFilter implements GlobalFilter, Ordered {
     private final OpenAiWire wire;
     private final TokenCounter tokens;
     private final int maxUpstreamBody;
+    private final DecisionJson explain;
 
-    public ForwardFilter(BackendRegistry backends, OpenAiWire wire, TokenCounter tokens, int maxUpstreamBody) {
+    public ForwardFilter(BackendRegistry backends, OpenAiWire wire, TokenCounter tokens, int maxUpstreamBody,
+            DecisionJson explain) {
+        this.explain = explain;
         this.backends = backends;
         this.wire = wire;
         this.tokens = tokens;
@@ -71,6 +75,11 @@ public final class ForwardFilter implements GlobalFilter, Ordered {
         if (backend.simulated()) {
             headers.set(Headers.SIMULATED, "true");
         }
+        headers.set(Headers.ROUTE, DecisionJson.routeHeader(decision));
+        if ("true".equalsIgnoreCase(exchange.getRequest().getHeaders().getFirst(Headers.EXPLAIN))) {
+            headers.set(Headers.EXPLAIN, explain.summary(decision));
+        }
+        call.baseline(decision.baselineModel(), decision.baselinePrice(), decision.alias());
         ChatRequest request = call.request();
         UpstreamCall upstream = new UpstreamCall(request, model, wire.upstreamBody(request, model));
         ResponseRelay relay = new ResponseRelay(call, backend.id(), response, wire, tokens, maxUpstreamBody);

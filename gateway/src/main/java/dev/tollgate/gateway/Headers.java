@@ -10,6 +10,8 @@ public final class Headers {
     public static final String PRICE_VERSION = "x-tollgate-price-version";
     public static final String SIMULATED = "x-tollgate-simulated";
     public static final String API_KEY = "x-api-key";
+    public static final String ROUTE = "x-tollgate-route";
+    public static final String EXPLAIN = "x-tollgate-explain";
 
     private Headers() {
     }

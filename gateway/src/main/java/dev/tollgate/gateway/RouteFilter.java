@@ -41,9 +41,8 @@ public final class RouteFilter implements GlobalFilter, Ordered {
         }
         Tables tables = exchange.getAttribute(ExchangeAttributes.TABLES);
         ChatRequest request = call.request();
-        String pinned = exchange.getRequest().getHeaders().getFirst(Headers.PROVIDER);
-        RouteRequest routeRequest = new RouteRequest(request.model(), pinned == null || pinned.isBlank() ? null : pinned,
-                () -> request.promptTokens(tokens), request.maxOutputTokens(), request.stream());
+        RouteRequest routeRequest = RouteRequests.of(request, exchange.getRequest().getHeaders(), call.principal(),
+                tokens);
         Decision decision = Router.decide(routeRequest, tables, call.startedAt());
         if (decision instanceof Decision.Refused refused) {
             ApiError error = "model_not_found".equals(refused.code()) ? ApiError.modelNotFound(refused.message())

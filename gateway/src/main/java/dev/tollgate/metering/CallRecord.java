@@ -33,6 +33,9 @@ public final class CallRecord {
     private volatile String errorCode;
     private volatile SseUsageTap tap;
     private volatile boolean relayed;
+    private volatile String baselineModel;
+    private volatile PriceRow baselinePrice;
+    private volatile String alias;
 
     public CallRecord(String requestId, Instant startedAt, long startNanos, Principal principal) {
         this.requestId = requestId;
@@ -123,6 +126,25 @@ public final class CallRecord {
 
     public String errorCode() {
         return errorCode;
+    }
+
+    /** What the call is measured against: the requested (or alias's baseline) model and its price. */
+    public void baseline(String model, PriceRow price, String alias) {
+        this.baselineModel = model;
+        this.baselinePrice = price;
+        this.alias = alias;
+    }
+
+    public String baselineModel() {
+        return baselineModel;
+    }
+
+    public PriceRow baselinePrice() {
+        return baselinePrice;
+    }
+
+    public String alias() {
+        return alias;
     }
 
     /** The whole answer has been handed to the client's connection. */

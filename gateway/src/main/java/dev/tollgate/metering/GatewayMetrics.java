@@ -25,6 +25,8 @@ public final class GatewayMetrics {
     public static final String REQUESTS = "tollgate.requests";
     public static final String TOKENS = "tollgate.tokens";
     public static final String SPEND = "tollgate.spend.usd";
+    public static final String COUNTERFACTUAL_SPEND = "tollgate.counterfactual.spend.usd";
+    public static final String SAVINGS = "tollgate.savings.usd";
     public static final String DURATION = "tollgate.request.duration";
     public static final String TTFT = "tollgate.time.to.first.token";
     public static final String TABLE_RELOADS = "tollgate.table.reloads";
@@ -46,6 +48,7 @@ public final class GatewayMetrics {
     private final MeterRegistry registry;
     private final Map<SeriesKey, Series> series = new ConcurrentHashMap<>();
     private final Map<BackendKey, Timer[]> timers = new ConcurrentHashMap<>();
+    private final Map<String, ExactSum> savings = new ConcurrentHashMap<>();
 
     public GatewayMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -58,6 +61,16 @@ public final class GatewayMetrics {
     /** Records one completed call. {@code costUsd} null = unpriced (nothing added to spend). */
     public void record(String team, String provider, String model, Outcome outcome, Usage usage, BigDecimal costUsd,
             long durationNanos, long ttftNanos, boolean stream) {
+        record(team, provider, model, outcome, usage, costUsd, null, durationNanos, ttftNanos, stream);
+    }
+
+    /**
+     * Records one completed call. {@code counterfactualUsd} (null: none) adds to the counterfactual spend; the
+     * positive part of counterfactual minus actual adds to the team's savings (a counter cannot go down: a call
+     * that cost more than its baseline shows in the counterfactual and spend counters, and in /v1/spend).
+     */
+    public void record(String team, String provider, String model, Outcome outcome, Usage usage, BigDecimal costUsd,
+            BigDecimal counterfactualUsd, long durationNanos, long ttftNanos, boolean stream) {
         String p = provider != null ? provider : NONE;
         String m = model != null ? model : NONE;
         Series s = series.computeIfAbsent(new SeriesKey(team, p, m), this::newSeries);
@@ -70,6 +83,13 @@ public final class GatewayMetrics {
         }
         if (costUsd != null && costUsd.signum() != 0) {
             s.spend.add(costUsd);
+        }
+        if (counterfactualUsd != null && counterfactualUsd.signum() != 0) {
+            s.counterfactual.add(counterfactualUsd);
+            BigDecimal saved = counterfactualUsd.subtract(costUsd != null ? costUsd : BigDecimal.ZERO);
+            if (saved.signum() > 0) {
+                savings.computeIfAbsent(team, this::newSavings).add(saved);
+            }
         }
         if (provider != null) {
             Timer[] t = timers.computeIfAbsent(new BackendKey(p, m), this::newTimers);
@@ -96,7 +116,20 @@ public final class GatewayMetrics {
                 .description("Spend in USD, priced from the tables at each call's time")
                 .tags("team", k.team, "provider", k.provider, "model", k.model)
                 .register(registry);
-        return new Series(registry, k, spend);
+        ExactSum counterfactual = new ExactSum();
+        FunctionCounter.builder(COUNTERFACTUAL_SPEND, counterfactual, ExactSum::doubleValue)
+                .description("What the same calls would have cost on the requested (or alias baseline) model")
+                .tags("team", k.team, "provider", k.provider, "model", k.model)
+                .register(registry);
+        return new Series(registry, k, spend, counterfactual);
+    }
+
+    private ExactSum newSavings(String team) {
+        ExactSum sum = new ExactSum();
+        FunctionCounter.builder(SAVINGS, sum, ExactSum::doubleValue)
+                .description("Counterfactual minus actual spend, per call where positive")
+                .tags("team", team).register(registry);
+        return sum;
     }
 
     private Timer[] newTimers(BackendKey k) {
@@ -124,11 +157,13 @@ public final class GatewayMetrics {
         final Counter cacheWrite;
         final Counter output;
         final ExactSum spend;
+        final ExactSum counterfactual;
 
-        Series(MeterRegistry registry, SeriesKey key, ExactSum spend) {
+        Series(MeterRegistry registry, SeriesKey key, ExactSum spend, ExactSum counterfactual) {
             this.registry = registry;
             this.key = key;
             this.spend = spend;
+            this.counterfactual = counterfactual;
             this.input = tokens("input");
             this.cachedInput = tokens("cached_input");
             this.cacheWrite = tokens("cache_write");

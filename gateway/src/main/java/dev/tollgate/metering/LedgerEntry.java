@@ -5,7 +5,8 @@ import java.time.Instant;
 
 /**
  * Everything about one call, as stored in the ledger: one row per request, however it ended. {@code costUsd} is
- * null when the call was unpriced (it then also carries no price version). Immutable.
+ * null when the call was unpriced (it then also carries no price version). {@code counterfactualCostUsd} is what the
+ * same usage would have cost on {@code baselineModel} (the requested model, or the alias's baseline). Immutable.
  */
 public record LedgerEntry(
         String requestId,
@@ -29,5 +30,18 @@ public record LedgerEntry(
         int status,
         String outcome,
         String errorCode,
-        boolean estimated) {
+        boolean estimated,
+        BigDecimal counterfactualCostUsd,
+        String baselineModel,
+        String routeAlias) {
+
+    /** A row without counterfactual (calls that reached no backend). */
+    public LedgerEntry(String requestId, Instant time, String team, String keyId, String app, String requestedModel,
+            String provider, String model, boolean stream, long inputTokens, long cachedInputTokens,
+            long cacheWriteTokens, long outputTokens, long reasoningTokens, BigDecimal costUsd, String priceVersion,
+            long latencyMicros, Long ttftMicros, int status, String outcome, String errorCode, boolean estimated) {
+        this(requestId, time, team, keyId, app, requestedModel, provider, model, stream, inputTokens, cachedInputTokens,
+                cacheWriteTokens, outputTokens, reasoningTokens, costUsd, priceVersion, latencyMicros, ttftMicros, status,
+                outcome, errorCode, estimated, null, null, null);
+    }
 }

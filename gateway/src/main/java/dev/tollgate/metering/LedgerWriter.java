@@ -59,8 +59,9 @@ public final class LedgerWriter {
     private static final Logger log = LoggerFactory.getLogger(LedgerWriter.class);
     private static final String INSERT = "INSERT INTO ledger (request_id, ts, day_utc, team, key_id, app, requested_model, "
             + "provider, model, stream, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, "
-            + "reasoning_tokens, cost_usd, price_version, latency_us, ttft_us, status, outcome, error_code, estimated) "
-            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            + "reasoning_tokens, cost_usd, price_version, latency_us, ttft_us, status, outcome, error_code, estimated, "
+            + "counterfactual_cost_usd, baseline_model, route_alias) "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     private static final String DUPLICATE_KEY = "23505";
 
     private final DataSource dataSource;
@@ -288,7 +289,14 @@ public final class LedgerWriter {
         ps.setInt(i++, e.status());
         ps.setString(i++, e.outcome());
         ps.setString(i++, e.errorCode());
-        ps.setBoolean(i, e.estimated());
+        ps.setBoolean(i++, e.estimated());
+        if (e.counterfactualCostUsd() == null) {
+            ps.setNull(i++, Types.NUMERIC);
+        } else {
+            ps.setBigDecimal(i++, e.counterfactualCostUsd());
+        }
+        ps.setString(i++, truncate(e.baselineModel(), 256));
+        ps.setString(i, e.routeAlias());
     }
 
     private static String truncate(String s, int max) {

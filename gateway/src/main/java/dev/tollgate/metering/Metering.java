@@ -53,11 +53,13 @@ public final class Metering {
         }
         Usage usage = settledUsage(call);
         BigDecimal cost = cost(usage, call.price());
+        BigDecimal counterfactual = call.provider() == null || call.baselinePrice() == null ? null
+                : cost(usage, call.baselinePrice());
         long durationNanos = nowNanos - call.startNanos();
         long ttftNanos = call.firstByteNanos() > 0 ? call.firstByteNanos() - call.startNanos() : 0;
         boolean stream = call.request() != null && call.request().stream();
         metrics.record(call.principal().team(), call.provider(), call.model(), call.outcome(), usage, cost,
-                durationNanos, ttftNanos, stream);
+                counterfactual, durationNanos, ttftNanos, stream);
         Usage u = usage != null ? usage : Usage.NONE;
         ledger.append(new LedgerEntry(call.requestId(), call.startedAt(), call.principal().team(),
                 call.principal().keyId(), call.principal().app(),
@@ -65,7 +67,7 @@ public final class Metering {
                 u.inputTokens(), u.cachedInputTokens(), u.cacheWriteTokens(), u.outputTokens(), u.reasoningTokens(),
                 cost, call.price() != null ? call.price().version() : null, durationNanos / 1000,
                 ttftNanos > 0 ? ttftNanos / 1000 : null, call.status(), call.outcome().label(), call.errorCode(),
-                u.estimated()));
+                u.estimated(), counterfactual, call.baselineModel(), call.alias()));
     }
 
     /**

@@ -21,7 +21,7 @@ public enum Capability {
         return yamlName;
     }
 
-    static Optional<Capability> fromYaml(String name) {
+    public static Optional<Capability> fromYaml(String name) {
         return Arrays.stream(values()).filter(c -> c.yamlName.equals(name)).findFirst();
     }
 }

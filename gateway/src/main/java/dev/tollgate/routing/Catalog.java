@@ -19,10 +19,17 @@ public final class Catalog {
 
     private final Map<String, List<Offering>> byModel;
     private final Map<String, Map<String, Offering>> byProvider;
+    private final List<Offering> all;
 
     private Catalog(Map<String, List<Offering>> byModel, Map<String, Map<String, Offering>> byProvider) {
         this.byModel = byModel;
         this.byProvider = byProvider;
+        this.all = byModel.values().stream().flatMap(List::stream).toList();
+    }
+
+    /** Every offering, by model id then backend id. */
+    public List<Offering> all() {
+        return all;
     }
 
     /**

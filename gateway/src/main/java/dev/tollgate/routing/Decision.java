@@ -2,14 +2,34 @@ package dev.tollgate.routing;
 
 import java.util.List;
 
+import dev.tollgate.pricing.PriceRow;
+import dev.tollgate.pricing.TaskFamily;
+
 /**
  * The outcome of routing one request: either candidates in the order to try them, or a refusal with its reason.
  * Immutable.
  */
 public sealed interface Decision {
 
-    /** @param candidates cheapest estimated cost first; never empty */
-    record Routed(String requested, List<Candidate> candidates, List<Exclusion> exclusions) implements Decision {
+    /**
+     * @param candidates      cheapest estimated cost first (ties: higher quality, lower latency, provider, model);
+     *                        never empty
+     * @param alias           the alias the client asked for, or null for a concrete model
+     * @param task            the task family quality was judged for
+     * @param minQuality      the quality floor applied (0: none)
+     * @param promptTokens    prompt tokens counted for the estimates (-1: not counted)
+     * @param expectedOutput  output tokens the estimates assume
+     * @param baselineModel   the model the savings are measured against (the requested model, or the alias's)
+     * @param baselinePrice   the cheapest price of the baseline model in force, or null when it has none
+     */
+    record Routed(String requested, List<Candidate> candidates, List<Exclusion> exclusions, String alias,
+            TaskFamily task, int minQuality, long promptTokens, int expectedOutput, String baselineModel,
+            PriceRow baselinePrice) implements Decision {
+
+        public Routed(String requested, List<Candidate> candidates, List<Exclusion> exclusions) {
+            this(requested, candidates, exclusions, null, TaskFamily.GENERAL, 0, -1, 0, requested, null);
+        }
+
         public Candidate first() {
             return candidates.get(0);
         }

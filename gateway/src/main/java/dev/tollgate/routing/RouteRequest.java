@@ -1,16 +1,41 @@
 package dev.tollgate.routing;
 
+import java.math.BigDecimal;
+import java.util.Set;
 import java.util.function.LongSupplier;
 
+import dev.tollgate.pricing.Capability;
+import dev.tollgate.pricing.TaskFamily;
+
 /**
- * What the decision needs from a request. {@code promptTokens} is asked only when the order of several candidates
- * depends on it (the tokenizer is not free), and must return the same value every time. Immutable.
+ * What the decision needs from a request: its features and the tightenings its headers ask for. Headers can only
+ * tighten the team's policy: a higher quality floor, a task family, a cost ceiling. {@code promptTokens} is asked
+ * only when a candidate's estimate or the context check needs it (the tokenizer is not free), and must return the
+ * same value every time. Immutable.
  *
- * @param model           the {@code model} field as the client sent it
+ * @param model           the {@code model} field as the client sent it (a model id or an alias)
  * @param pinnedProvider  a provider the client asked for ({@code x-tollgate-provider}), or null
  * @param maxOutputTokens the request's output cap, or null
  * @param stream          whether the client asked for a stream
+ * @param needs           capabilities the request uses (tools, images, JSON schema output)
+ * @param team            the caller's team (its policy applies), or null
+ * @param minQuality      {@code x-tollgate-min-quality}, or null
+ * @param task            {@code x-tollgate-task}, or null
+ * @param maxCostUsd      {@code x-tollgate-max-cost-usd}, or null
  */
 public record RouteRequest(String model, String pinnedProvider, LongSupplier promptTokens, Integer maxOutputTokens,
-        boolean stream) {
+        boolean stream, Set<Capability> needs, String team, Integer minQuality, TaskFamily task,
+        BigDecimal maxCostUsd) {
+
+    public RouteRequest(String model, String pinnedProvider, LongSupplier promptTokens, Integer maxOutputTokens,
+            boolean stream) {
+        this(model, pinnedProvider, promptTokens, maxOutputTokens, stream, Set.of(), null, null, null, null);
+    }
+
+    /** The same request with header tightenings and the caller's team. */
+    public RouteRequest with(Set<Capability> needs, String team, Integer minQuality, TaskFamily task,
+            BigDecimal maxCostUsd) {
+        return new RouteRequest(model, pinnedProvider, promptTokens, maxOutputTokens, stream, needs, team, minQuality,
+                task, maxCostUsd);
+    }
 }

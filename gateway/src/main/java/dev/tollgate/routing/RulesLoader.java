@@ -1,11 +1,13 @@
 package dev.tollgate.routing;
 
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -14,18 +16,25 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import dev.tollgate.auth.Principal;
+import dev.tollgate.pricing.Capability;
+import dev.tollgate.pricing.TaskFamily;
 import dev.tollgate.pricing.TableValidationException;
 import dev.tollgate.pricing.YamlNode;
 
 /**
  * Reads the routing-rules folder ({@code *.yaml}): teams, each with its gateway keys stored only as
- * {@code sha256:<hex>} hashes. Strict like the price loader: every problem is reported with file and line, and an
+ * {@code sha256:<hex>} hashes and an optional routing policy, and route aliases. Strict like the price loader: every problem is reported with file and line, and an
  * invalid folder is not used. Stateless, thread-safe.
  */
 public final class RulesLoader {
 
-    private static final Set<String> FILE_FIELDS = Set.of("teams");
-    private static final Set<String> TEAM_FIELDS = Set.of("id", "display-name", "keys");
+    private static final Set<String> FILE_FIELDS = Set.of("teams", "aliases");
+    private static final Set<String> TEAM_FIELDS = Set.of("id", "display-name", "keys", "policy");
+    private static final Set<String> POLICY_FIELDS = Set.of("allow-providers", "deny-providers", "allow-models",
+            "deny-models", "require-attributes", "max-input-price-per-1m", "max-output-price-per-1m", "task",
+            "allow-substitution");
+    private static final Set<String> ALIAS_FIELDS = Set.of("name", "min-quality", "task", "expected-output-tokens",
+            "baseline-model", "require");
     private static final Set<String> KEY_FIELDS = Set.of("id", "hash", "app");
     private static final Pattern HASH = Pattern.compile("sha256:[0-9a-f]{64}");
     private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
@@ -38,18 +47,29 @@ public final class RulesLoader {
         Map<String, String> teams = new TreeMap<>();
         Map<String, Principal> keys = new HashMap<>();
         Map<String, String> keyIds = new HashMap<>();
+        Map<String, TeamPolicy> policies = new HashMap<>();
+        Map<String, RouteAlias> aliases = new TreeMap<>();
         for (Path file : files(folder, problems)) {
             String name = file.getFileName().toString();
             YamlNode root = YamlNode.parse(file, name, problems);
             if (root == null) {
                 continue;
             }
-            YamlNode teamList = root.mapping(FILE_FIELDS).get("teams");
-            if (teamList == null) {
-                root.problem("missing required field 'teams'");
+            Map<String, YamlNode> sections = root.mapping(FILE_FIELDS);
+            if (sections.isEmpty()) {
+                root.problem("expected 'teams' and/or 'aliases'");
                 continue;
             }
-            for (YamlNode teamNode : teamList.sequence()) {
+            if (sections.containsKey("aliases")) {
+                for (YamlNode aliasNode : sections.get("aliases").sequence()) {
+                    RouteAlias alias = alias(aliasNode);
+                    if (alias != null && aliases.putIfAbsent(alias.name(), alias) != null) {
+                        aliasNode.problem("alias '" + alias.name() + "' is defined twice");
+                    }
+                }
+            }
+            YamlNode teamList = sections.get("teams");
+            for (YamlNode teamNode : teamList == null ? List.<YamlNode>of() : teamList.sequence()) {
                 Map<String, YamlNode> t = teamNode.mapping(TEAM_FIELDS);
                 String team = id(teamNode, t, "team");
                 if (team == null) {
@@ -58,6 +78,9 @@ public final class RulesLoader {
                 String display = t.containsKey("display-name") ? t.get("display-name").string() : team;
                 if (teams.putIfAbsent(team, display) != null) {
                     teamNode.problem("team '" + team + "' is defined twice");
+                }
+                if (t.containsKey("policy")) {
+                    policies.put(team, policy(t.get("policy")));
                 }
                 if (!t.containsKey("keys")) {
                     continue;
@@ -91,7 +114,95 @@ public final class RulesLoader {
         if (!problems.isEmpty()) {
             throw new TableValidationException(problems);
         }
-        return new RoutingRules(Collections.unmodifiableMap(teams), Map.copyOf(keys));
+        return new RoutingRules(Collections.unmodifiableMap(teams), Map.copyOf(keys), Map.copyOf(policies),
+                Collections.unmodifiableMap(aliases));
+    }
+
+    private static TeamPolicy policy(YamlNode node) {
+        Map<String, YamlNode> f = node.mapping(POLICY_FIELDS);
+        Map<String, String> attributes = new TreeMap<>();
+        if (f.containsKey("require-attributes")) {
+            f.get("require-attributes").mapping(null).forEach((k, v) -> {
+                String value = v.string();
+                if (value != null) {
+                    attributes.put(k, value);
+                }
+            });
+        }
+        TaskFamily task = f.containsKey("task") ? task(f.get("task")) : null;
+        Boolean substitution = f.containsKey("allow-substitution") ? f.get("allow-substitution").bool() : Boolean.FALSE;
+        return new TeamPolicy(strings(f.get("allow-providers")), strings(f.get("deny-providers")),
+                strings(f.get("allow-models")), strings(f.get("deny-models")), Map.copyOf(attributes),
+                f.containsKey("max-input-price-per-1m") ? f.get("max-input-price-per-1m")
+                        .decimal("max-input-price-per-1m", 6) : null,
+                f.containsKey("max-output-price-per-1m") ? f.get("max-output-price-per-1m")
+                        .decimal("max-output-price-per-1m", 6) : null,
+                task, Boolean.TRUE.equals(substitution));
+    }
+
+    private static RouteAlias alias(YamlNode node) {
+        Map<String, YamlNode> f = node.mapping(ALIAS_FIELDS);
+        String name = f.containsKey("name") ? f.get("name").string() : null;
+        if (name == null && !f.containsKey("name")) {
+            node.problem("missing required field 'name'");
+        }
+        Integer minQuality = 0;
+        if (f.containsKey("min-quality")) {
+            BigDecimal q = f.get("min-quality").decimal("min-quality", 0);
+            if (q != null && q.compareTo(BigDecimal.valueOf(100)) > 0) {
+                f.get("min-quality").problem("min-quality must be from 0 to 100, but was " + q);
+                minQuality = null;
+            } else {
+                minQuality = q == null ? null : q.intValueExact();
+            }
+        }
+        Integer expected = f.containsKey("expected-output-tokens") ? f.get("expected-output-tokens").positiveInt()
+                : Router.DEFAULT_EXPECTED_OUTPUT_TOKENS;
+        String baseline = f.containsKey("baseline-model") ? f.get("baseline-model").string() : null;
+        if (!f.containsKey("baseline-model")) {
+            node.problem("missing required field 'baseline-model' (the model whose cost the savings are measured "
+                    + "against)");
+        }
+        Set<Capability> require = new HashSet<>();
+        if (f.containsKey("require")) {
+            for (YamlNode c : f.get("require").sequence()) {
+                String text = c.string();
+                if (text != null) {
+                    Capability.fromYaml(text).ifPresentOrElse(require::add, () -> c.problem("unknown capability '"
+                            + text + "'; expected one of tools, vision, json-schema, streaming"));
+                }
+            }
+        }
+        TaskFamily task = f.containsKey("task") ? task(f.get("task")) : null;
+        if (name == null || minQuality == null || expected == null || baseline == null) {
+            return null;
+        }
+        return new RouteAlias(name, minQuality, task, expected, baseline, Set.copyOf(require));
+    }
+
+    private static TaskFamily task(YamlNode node) {
+        String text = node.string();
+        if (text == null) {
+            return null;
+        }
+        return TaskFamily.fromName(text).orElseGet(() -> {
+            node.problem("task must be one of general, code, math, reasoning, but was '" + text + "'");
+            return null;
+        });
+    }
+
+    private static Set<String> strings(YamlNode node) {
+        if (node == null) {
+            return Set.of();
+        }
+        Set<String> out = new HashSet<>();
+        for (YamlNode item : node.sequence()) {
+            String text = item.string();
+            if (text != null) {
+                out.add(text);
+            }
+        }
+        return Set.copyOf(out);
     }
 
     private static String id(YamlNode node, Map<String, YamlNode> fields, String what) {

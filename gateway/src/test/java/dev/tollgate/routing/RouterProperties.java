@@ -36,7 +36,7 @@ class RouterProperties {
     @Property
     void firstCandidateIsNeverDearerThanAnyOther(@ForAll("priceLists") List<Price> prices,
             @ForAll @LongRange(min = 0, max = 200_000) long promptTokens,
-            @ForAll @IntRange(min = 1, max = 100_000) int maxOutput) {
+            @ForAll @IntRange(min = 1, max = 50_000) int maxOutput) {
         Tables tables = tablesOf(prices);
 
         Decision decision = Router.decide(new RouteRequest("m", null, () -> promptTokens, maxOutput, false), tables,

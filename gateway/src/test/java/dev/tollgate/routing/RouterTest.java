@@ -91,9 +91,8 @@ class RouterTest {
                             output: 10.00
                     """, "");
 
-    private static final LongSupplier NEVER_ASKED = () -> {
-        throw new AssertionError("the prompt must not be tokenized for a single candidate");
-    };
+    /** A fixed prompt size for cases where the count does not matter. */
+    private static final LongSupplier NEVER_ASKED = () -> 10;
 
     @TempDir
     Path dir;
@@ -167,9 +166,7 @@ class RouterTest {
             "100000, 10, alpha, 0.010100000000",
             "10, 1000, beta, 0.002005000000",
             // no cap: 256 expected output tokens
-            "0, , beta, 0.000512000000",
-            // a cap above the model's 4000 output tokens counts as 4000
-            "1000, 1000000, beta, 0.008500000000"
+            "0, , beta, 0.000512000000"
     })
     void orderFollowsTheEstimatedCostOfThisRequest(long promptTokens, Integer maxOutput, String first,
             String estimate) {
@@ -181,11 +178,20 @@ class RouterTest {
     }
 
     @Test
+    void maxTokensAboveTheModelsOutputLimitExcludesIt() {
+        Decision.Refused refused = refused(request("summarize", null, 1000, 1_000_000, false));
+
+        assertThat(refused.code()).isEqualTo("no_eligible_backend");
+        assertThat(refused.exclusions()).extracting(Exclusion::kind).containsOnly(Exclusion.Kind.OUTPUT_TOO_LONG);
+        assertThat(refused.message()).contains("1000000 > 4000");
+    }
+
+    @Test
     void pinnedProviderIsChosenEvenWhenDearer() {
         Decision.Routed routed = routed(new RouteRequest("chat", "gamma", NEVER_ASKED, null, false));
 
         assertThat(providers(routed)).containsExactly("gamma");
-        assertThat(routed.first().estimatedCostUsd()).isNull();
+        assertThat(routed.first().estimatedCostUsd()).isPositive();
     }
 
     @Test
@@ -241,7 +247,8 @@ class RouterTest {
         Decision.Routed routed = routed(request("chat", null, 1000, null, true));
 
         assertThat(providers(routed)).containsExactly("alpha", "gamma");
-        assertThat(routed.exclusions()).containsExactly(new Exclusion("beta", "chat", "does not support streaming"));
+        assertThat(routed.exclusions()).containsExactly(new Exclusion("beta", "chat",
+                Exclusion.Kind.MISSING_CAPABILITY, "streaming"));
     }
 
     @Test
@@ -249,15 +256,20 @@ class RouterTest {
         Decision.Refused refused = refused(new RouteRequest("chat", "beta", NEVER_ASKED, null, true));
 
         assertThat(refused.code()).isEqualTo("no_eligible_backend");
-        assertThat(refused.message()).contains("beta/chat: does not support streaming");
+        assertThat(refused.message()).contains("beta/chat: lacks a capability the request needs (streaming)");
     }
 
     @Test
-    void singleCandidateLeftByExclusionsIsNotTokenized() {
+    void thePromptIsTokenizedAtMostOncePerDecision() {
         Tables alphaAndBeta = tablesWithBackends("alpha", "beta");
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
 
-        Decision decision = Router.decide(new RouteRequest("chat", null, NEVER_ASKED, null, true), alphaAndBeta, NOW);
+        Decision decision = Router.decide(new RouteRequest("chat", null, () -> {
+            asked.incrementAndGet();
+            return 10;
+        }, null, true), alphaAndBeta, NOW);
 
+        assertThat(asked).hasValue(1);
         assertThat(decision).isInstanceOfSatisfying(Decision.Routed.class,
                 routed -> assertThat(providers(routed)).containsExactly("alpha"));
     }

@@ -1,0 +1,67 @@
+package dev.tollgate.gateway;
+
+import java.time.Clock;
+
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+import dev.tollgate.api.ApiError;
+import dev.tollgate.api.ChatRequest;
+import dev.tollgate.api.DecisionJson;
+import dev.tollgate.auth.Principal;
+import dev.tollgate.metering.TokenCounter;
+import dev.tollgate.routing.Decision;
+import dev.tollgate.routing.Router;
+import dev.tollgate.routing.Tables;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * {@code POST /v1/route/explain}: takes a chat request (and the same {@code x-tollgate-*} headers) and returns the
+ * whole routing decision as JSON, exactly as the chat path would decide it now for the caller's team, without
+ * calling a backend. A request no backend can serve is explained too ({@code "routed": false}, every exclusion
+ * with its reason). Thread-safe.
+ */
+public final class ExplainHandler {
+
+    private final ObjectMapper mapper;
+    private final DecisionJson json;
+    private final TokenCounter tokens;
+    private final Clock clock;
+    private final int maxBytes;
+
+    public ExplainHandler(ObjectMapper mapper, TokenCounter tokens, Clock clock, int maxBytes) {
+        this.mapper = mapper;
+        this.json = new DecisionJson(mapper);
+        this.tokens = tokens;
+        this.clock = clock;
+        this.maxBytes = maxBytes;
+    }
+
+    public Mono<ServerResponse> explain(ServerRequest request) {
+        Principal principal = request.exchange().getAttribute(ExchangeAttributes.PRINCIPAL);
+        Tables tables = request.exchange().getAttribute(ExchangeAttributes.TABLES);
+        return DataBufferUtils.join(request.exchange().getRequest().getBody(), maxBytes)
+                .onErrorMap(DataBufferLimitException.class, e -> ApiError.tooLarge(maxBytes).exception())
+                .map(buffer -> {
+                    try {
+                        byte[] bytes = new byte[buffer.readableByteCount()];
+                        buffer.read(bytes);
+                        return bytes;
+                    } finally {
+                        DataBufferUtils.release(buffer);
+                    }
+                })
+                .defaultIfEmpty(new byte[0])
+                .map(bytes -> {
+                    ChatRequest chat = ChatRequest.parse(bytes, mapper);
+                    Decision decision = Router.decide(RouteRequests.of(chat, request.headers().asHttpHeaders(),
+                            principal, tokens), tables, clock.instant());
+                    return mapper.writeValueAsBytes(json.full(decision));
+                })
+                .flatMap(body -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(body));
+    }
+}

@@ -1,0 +1,77 @@
+package dev.tollgate.gateway;
+
+import java.math.BigDecimal;
+
+import org.springframework.http.HttpHeaders;
+
+import dev.tollgate.api.ApiError;
+import dev.tollgate.api.ChatRequest;
+import dev.tollgate.auth.Principal;
+import dev.tollgate.metering.TokenCounter;
+import dev.tollgate.pricing.TaskFamily;
+import dev.tollgate.routing.RouteRequest;
+
+/**
+ * Builds the routing input of a chat request: its features, the caller's team and the tightenings of the
+ * {@code x-tollgate-*} headers, each validated (400 naming the header). Shared by the chat path and
+ * {@code /v1/route/explain}, so both decide alike. Stateless, thread-safe.
+ */
+final class RouteRequests {
+
+    static final String MIN_QUALITY = "x-tollgate-min-quality";
+    static final String TASK = "x-tollgate-task";
+    static final String MAX_COST = "x-tollgate-max-cost-usd";
+
+    private RouteRequests() {
+    }
+
+    static RouteRequest of(ChatRequest request, HttpHeaders headers, Principal principal, TokenCounter tokens) {
+        String pinned = headers.getFirst(Headers.PROVIDER);
+        return new RouteRequest(request.model(), pinned == null || pinned.isBlank() ? null : pinned.trim(),
+                () -> request.promptTokens(tokens), request.maxOutputTokens(), request.stream(), request.needs(),
+                principal != null ? principal.team() : null, minQuality(headers), task(headers), maxCost(headers));
+    }
+
+    private static Integer minQuality(HttpHeaders headers) {
+        String text = headers.getFirst(MIN_QUALITY);
+        if (text == null) {
+            return null;
+        }
+        try {
+            int value = Integer.parseInt(text.trim());
+            if (value >= 0 && value <= 100) {
+                return value;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw ApiError.invalidRequest("invalid_header", MIN_QUALITY + " must be a whole number from 0 to 100, but was '"
+                + text + "'.", MIN_QUALITY).exception();
+    }
+
+    private static TaskFamily task(HttpHeaders headers) {
+        String text = headers.getFirst(TASK);
+        if (text == null) {
+            return null;
+        }
+        return TaskFamily.fromName(text.trim()).orElseThrow(() -> ApiError.invalidRequest("invalid_header", TASK
+                + " must be one of general, code, math, reasoning, but was '" + text + "'.", TASK).exception());
+    }
+
+    private static BigDecimal maxCost(HttpHeaders headers) {
+        String text = headers.getFirst(MAX_COST);
+        if (text == null) {
+            return null;
+        }
+        try {
+            BigDecimal value = new BigDecimal(text.trim());
+            if (value.signum() >= 0) {
+                return value;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw ApiError.invalidRequest("invalid_header", MAX_COST + " must be a decimal amount of USD >= 0, but was '"
+                + text + "'.", MAX_COST).exception();
+    }
+}
