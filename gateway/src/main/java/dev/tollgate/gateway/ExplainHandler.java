@@ -2,13 +2,10 @@ package dev.tollgate.gateway;
 
 import java.time.Clock;
 
-import org.springframework.core.io.buffer.DataBufferLimitException;
-import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
-import dev.tollgate.api.ApiError;
 import dev.tollgate.api.ChatRequest;
 import dev.tollgate.api.DecisionJson;
 import dev.tollgate.auth.Principal;
@@ -44,18 +41,7 @@ public final class ExplainHandler {
     public Mono<ServerResponse> explain(ServerRequest request) {
         Principal principal = request.exchange().getAttribute(ExchangeAttributes.PRINCIPAL);
         Tables tables = request.exchange().getAttribute(ExchangeAttributes.TABLES);
-        return DataBufferUtils.join(request.exchange().getRequest().getBody(), maxBytes)
-                .onErrorMap(DataBufferLimitException.class, e -> ApiError.tooLarge(maxBytes).exception())
-                .map(buffer -> {
-                    try {
-                        byte[] bytes = new byte[buffer.readableByteCount()];
-                        buffer.read(bytes);
-                        return bytes;
-                    } finally {
-                        DataBufferUtils.release(buffer);
-                    }
-                })
-                .defaultIfEmpty(new byte[0])
+        return ParseFilter.readBody(request.exchange().getRequest(), maxBytes)
                 .map(bytes -> {
                     ChatRequest chat = ChatRequest.parse(bytes, mapper);
                     Decision decision = Router.decide(RouteRequests.of(chat, request.headers().asHttpHeaders(),

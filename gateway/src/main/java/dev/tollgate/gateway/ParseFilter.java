@@ -6,6 +6,7 @@ import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.tollgate.api.ApiError;
@@ -42,14 +43,19 @@ public final class ParseFilter implements GlobalFilter, Ordered {
         if (exchange.getRequest().getHeaders().getContentLength() > maxBytes) {
             return Mono.error(ApiError.tooLarge(maxBytes).exception());
         }
-        return DataBufferUtils.join(exchange.getRequest().getBody(), maxBytes)
-                .onErrorMap(DataBufferLimitException.class, e -> ApiError.tooLarge(maxBytes).exception())
-                .map(ParseFilter::bytes)
-                .defaultIfEmpty(new byte[0])
+        return readBody(exchange.getRequest(), maxBytes)
                 .flatMap(bytes -> {
                     call.request(ChatRequest.parse(bytes, mapper));
                     return chain.filter(exchange);
                 });
+    }
+
+    /** The whole body (empty when none), refusing more than {@code maxBytes} with 413. */
+    static Mono<byte[]> readBody(ServerHttpRequest request, int maxBytes) {
+        return DataBufferUtils.join(request.getBody(), maxBytes)
+                .onErrorMap(DataBufferLimitException.class, e -> ApiError.tooLarge(maxBytes).exception())
+                .map(ParseFilter::bytes)
+                .defaultIfEmpty(new byte[0]);
     }
 
     private static byte[] bytes(DataBuffer buffer) {
