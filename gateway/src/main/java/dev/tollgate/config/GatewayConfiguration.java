@@ -24,6 +24,7 @@ import dev.tollgate.api.DecisionJson;
 import dev.tollgate.api.ModelsHandler;
 import dev.tollgate.auth.Principal;
 import dev.tollgate.gateway.ErrorHandler;
+import dev.tollgate.gateway.CompareHandler;
 import dev.tollgate.gateway.ExchangeAttributes;
 import dev.tollgate.gateway.ExplainHandler;
 import dev.tollgate.gateway.ForwardFilter;
@@ -189,11 +190,13 @@ public class GatewayConfiguration {
             TokenCounter tokens, TollgateProperties properties) {
         ModelsHandler models = new ModelsHandler(mapper, clock);
         SpendHandler spendHandler = new SpendHandler(spend, mapper, clock);
-        ExplainHandler explain = new ExplainHandler(mapper, tokens, clock,
-                (int) properties.limits().maxBodySize().toBytes());
+        int maxBody = (int) properties.limits().maxBodySize().toBytes();
+        ExplainHandler explain = new ExplainHandler(mapper, tokens, clock, maxBody);
+        CompareHandler compare = new CompareHandler(mapper, tokens, clock, maxBody);
         return RouterFunctions.route(RequestPredicates.GET("/v1/models"),
                         req -> models.list(req, req.exchange().<Tables>getAttribute(ExchangeAttributes.TABLES)))
                 .andRoute(RequestPredicates.POST("/v1/route/explain"), explain::explain)
+                .andRoute(RequestPredicates.POST("/v1/cost/compare"), compare::compare)
                 .andRoute(RequestPredicates.GET("/v1/spend"),
                         req -> spendHandler.spend(req, req.exchange().<Principal>getAttribute(ExchangeAttributes.PRINCIPAL)));
     }

@@ -1,6 +1,8 @@
 package dev.tollgate.gateway;
 
 import java.math.BigDecimal;
+import java.util.Set;
+import java.util.function.LongSupplier;
 
 import org.springframework.http.HttpHeaders;
 
@@ -8,6 +10,7 @@ import dev.tollgate.api.ApiError;
 import dev.tollgate.api.ChatRequest;
 import dev.tollgate.auth.Principal;
 import dev.tollgate.metering.TokenCounter;
+import dev.tollgate.pricing.Capability;
 import dev.tollgate.pricing.TaskFamily;
 import dev.tollgate.routing.RouteRequest;
 
@@ -26,10 +29,16 @@ final class RouteRequests {
     }
 
     static RouteRequest of(ChatRequest request, HttpHeaders headers, Principal principal, TokenCounter tokens) {
+        return of(request.model(), () -> request.promptTokens(tokens), request.maxOutputTokens(), request.stream(),
+                request.needs(), headers, principal);
+    }
+
+    static RouteRequest of(String model, LongSupplier promptTokens, Integer maxOutputTokens, boolean stream,
+            Set<Capability> needs, HttpHeaders headers, Principal principal) {
         String pinned = headers.getFirst(Headers.PROVIDER);
-        return new RouteRequest(request.model(), pinned == null || pinned.isBlank() ? null : pinned.trim(),
-                () -> request.promptTokens(tokens), request.maxOutputTokens(), request.stream(), request.needs(),
-                principal != null ? principal.team() : null, minQuality(headers), task(headers), maxCost(headers));
+        return new RouteRequest(model, pinned == null || pinned.isBlank() ? null : pinned.trim(), promptTokens,
+                maxOutputTokens, stream, needs, principal != null ? principal.team() : null, minQuality(headers),
+                task(headers), maxCost(headers));
     }
 
     private static Integer minQuality(HttpHeaders headers) {

@@ -73,4 +73,55 @@ class RoutingIT extends GatewayITSupport {
         assertThat(response.statusCode()).isEqualTo(400);
         assertThat(response.body()).contains("\"param\":\"x-tollgate-task\"");
     }
+
+    @Test
+    void compareShowsEveryOfferingWithItsCostEligibilityAndSavingAgainstTheRequestedModel() throws Exception {
+        JsonNode comparison = compare("{\"model\":\"o1\",\"input_tokens\":1000,\"output_tokens\":2000}");
+
+        // o1: 1000 x 15.00 + 2000 x 60.00 per 1M
+        assertThat(comparison.path("baseline_cost_usd").asString()).isEqualTo("0.135000");
+        assertThat(comparison.path("chosen").asString()).isEqualTo("fake-openai/o1");
+        JsonNode r1 = offering(comparison, "fake-deepseek", "deepseek-reasoner");
+        // 1000 x 0.28 + 2000 x 0.42 per 1M, not eligible: team alpha does not allow substitution
+        assertThat(r1.path("estimated_cost_usd").asString()).isEqualTo("0.001120");
+        assertThat(r1.path("saving_usd").asString()).isEqualTo("0.133880");
+        assertThat(r1.path("eligible").asBoolean()).isFalse();
+        assertThat(r1.path("code").asString()).isEqualTo("not_requested");
+        JsonNode o1 = offering(comparison, "fake-openai", "o1");
+        assertThat(o1.path("eligible").asBoolean()).isTrue();
+        assertThat(o1.path("rank").asInt()).isEqualTo(1);
+        assertThat(o1.path("saving_usd").asString()).isEqualTo("0.000000");
+        // cheapest first
+        assertThat(comparison.path("offerings").get(0).path("estimated_cost_usd").asString()).isNotEmpty();
+    }
+
+    @Test
+    void compareOfAnAliasMarksWhatTheFloorExcludes() throws Exception {
+        JsonNode comparison = compare("{\"model\":\"good-enough\",\"input_tokens\":1000,\"output_tokens\":100,"
+                + "\"cached_input_tokens\":0}");
+
+        assertThat(comparison.path("chosen").asString()).isEqualTo("fake-deepseek/deepseek-chat");
+        assertThat(offering(comparison, "fake-openai", "gpt-4o-mini").path("code").asString())
+                .isEqualTo("quality_too_low");
+        assertThat(offering(comparison, "fake-deepseek", "deepseek-chat").path("rank").asInt()).isEqualTo(1);
+    }
+
+    private JsonNode compare(String body) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(uri("/v1/cost/compare")).timeout(Duration.ofSeconds(10))
+                .header("authorization", "Bearer " + ALPHA).header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        HttpResponse<String> response = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+                .send(request, HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return JSON.readTree(response.body());
+    }
+
+    private static JsonNode offering(JsonNode comparison, String provider, String model) {
+        for (JsonNode o : comparison.path("offerings")) {
+            if (o.path("provider").asString().equals(provider) && o.path("model").asString().equals(model)) {
+                return o;
+            }
+        }
+        throw new AssertionError("no offering " + provider + "/" + model);
+    }
 }
