@@ -1,13 +1,15 @@
 package dev.tollgate.routing;
 
+import java.util.Locale;
+import java.util.Objects;
+import java.util.function.Supplier;
+
 /**
- * An offering that was not eligible, and why. The reason's text is built only when asked for, so a decision over
- * hundreds of offerings does not format hundreds of strings. Immutable.
- *
- * @param kind   machine-readable reason
- * @param detail the values the text needs (numbers, names), or null
+ * An offering that was not eligible, and why. The detail text is built only when asked for, so a decision over
+ * hundreds of offerings does not format hundreds of strings. Immutable once built; the lazy detail is computed at
+ * most once (a benign race may compute it twice, with the same result). Thread-safe.
  */
-public record Exclusion(String provider, String model, Kind kind, String detail) {
+public final class Exclusion {
 
     /** Why an offering was excluded, in the order the checks run. */
     public enum Kind {
@@ -16,8 +18,8 @@ public record Exclusion(String provider, String model, Kind kind, String detail)
         ATTRIBUTE_MISMATCH("does not meet the team's data-handling requirement"),
         UNPRICED("unpriced: no price row in force"),
         MISSING_CAPABILITY("lacks a capability the request needs"),
-        CONTEXT_TOO_SMALL("prompt and output do not fit the context window"),
         OUTPUT_TOO_LONG("max_tokens exceeds the model's maximum output"),
+        CONTEXT_TOO_SMALL("prompt and output do not fit the context window"),
         QUALITY_UNKNOWN("no quality score for the task"),
         QUALITY_TOO_LOW("quality below the minimum"),
         PRICE_ABOVE_MAXIMUM("price per 1M tokens above the team's maximum"),
@@ -35,12 +37,70 @@ public record Exclusion(String provider, String model, Kind kind, String detail)
         }
 
         public String code() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
-    /** The reason as a sentence: {@code unpriced: no price row in force (at 2026-01-01T00:00:00Z)}. */
+    private final String provider;
+    private final String model;
+    private final Kind kind;
+    private Supplier<String> detailSupplier;
+    private volatile String detail;
+
+    public Exclusion(String provider, String model, Kind kind, String detail) {
+        this.provider = provider;
+        this.model = model;
+        this.kind = kind;
+        this.detail = detail;
+    }
+
+    /** An exclusion whose detail is formatted on first use. */
+    public Exclusion(String provider, String model, Kind kind, Supplier<String> detail) {
+        this(provider, model, kind, (String) null);
+        this.detailSupplier = detail;
+    }
+
+    public String provider() {
+        return provider;
+    }
+
+    public String model() {
+        return model;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** The values behind the reason (numbers, names), or null. */
+    public String detail() {
+        String d = detail;
+        if (d == null && detailSupplier != null) {
+            d = detailSupplier.get();
+            detail = d;
+        }
+        return d;
+    }
+
+    /** The reason as a sentence: {@code quality below the minimum (62 < 70 for code)}. */
     public String reason() {
-        return detail == null ? kind.text() : kind.text() + " (" + detail + ")";
+        String d = detail();
+        return d == null ? kind.text() : kind.text() + " (" + d + ")";
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Exclusion e && provider.equals(e.provider) && model.equals(e.model) && kind == e.kind
+                && Objects.equals(detail(), e.detail());
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(provider, model, kind);
+    }
+
+    @Override
+    public String toString() {
+        return "Exclusion[" + provider + "/" + model + ": " + reason() + "]";
     }
 }

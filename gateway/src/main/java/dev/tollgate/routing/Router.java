@@ -3,6 +3,7 @@ package dev.tollgate.routing;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
@@ -111,31 +112,31 @@ public final class Router {
             PricedModel m = offering.model();
             String provider = offering.provider();
             if (!policy.providerAllowed(provider)) {
-                exclusions.add(new Exclusion(provider, m.model(), Exclusion.Kind.PROVIDER_NOT_ALLOWED, null));
+                exclusions.add(new Exclusion(provider, m.model(), Exclusion.Kind.PROVIDER_NOT_ALLOWED, (String) null));
                 continue;
             }
             if (!policy.modelAllowed(m.model())) {
-                exclusions.add(new Exclusion(provider, m.model(), Exclusion.Kind.MODEL_NOT_ALLOWED, null));
+                exclusions.add(new Exclusion(provider, m.model(), Exclusion.Kind.MODEL_NOT_ALLOWED, (String) null));
                 continue;
             }
-            String attribute = missingAttribute(policy.requireAttributes(), m.attributes());
-            if (attribute != null) {
-                exclusions.add(new Exclusion(provider, m.model(), Exclusion.Kind.ATTRIBUTE_MISMATCH, attribute));
+            if (!policy.requireAttributes().isEmpty() && !hasAttributes(policy.requireAttributes(), m.attributes())) {
+                exclusions.add(new Exclusion(provider, m.model(), Exclusion.Kind.ATTRIBUTE_MISMATCH,
+                        () -> missingAttribute(policy.requireAttributes(), m.attributes())));
                 continue;
             }
             Optional<PriceRow> price = m.priceAt(now);
             if (price.isEmpty()) {
-                exclusions.add(new Exclusion(provider, m.model(), Exclusion.Kind.UNPRICED, "at " + now));
+                exclusions.add(new Exclusion(provider, m.model(), Exclusion.Kind.UNPRICED, () -> "at " + now));
                 continue;
             }
             if (!m.capabilities().containsAll(needs)) {
                 exclusions.add(new Exclusion(provider, m.model(), Exclusion.Kind.MISSING_CAPABILITY,
-                        missing(needs, m.capabilities())));
+                        () -> missing(needs, m.capabilities())));
                 continue;
             }
             if (maxOutput != null && maxOutput > m.maxOutputTokens()) {
                 exclusions.add(new Exclusion(provider, m.model(), Exclusion.Kind.OUTPUT_TOO_LONG,
-                        maxOutput + " > " + m.maxOutputTokens()));
+                        () -> maxOutput + " > " + m.maxOutputTokens()));
                 continue;
             }
             int expected = Math.min(expectedBase, m.maxOutputTokens());
@@ -143,8 +144,9 @@ public final class Router {
                 promptTokens = request.promptTokens().getAsLong();
             }
             if (promptTokens + expected > m.contextWindow()) {
-                exclusions.add(new Exclusion(provider, m.model(), Exclusion.Kind.CONTEXT_TOO_SMALL, promptTokens
-                        + " prompt + " + expected + " output tokens > " + m.contextWindow()));
+                long prompt = promptTokens;
+                exclusions.add(new Exclusion(provider, m.model(), Exclusion.Kind.CONTEXT_TOO_SMALL,
+                        () -> prompt + " prompt + " + expected + " output tokens > " + m.contextWindow()));
                 continue;
             }
             int q = quality.score(m.model(), task);
@@ -153,8 +155,9 @@ public final class Router {
                 continue;
             }
             if (minQuality > 0 && q < minQuality) {
+                int floor = minQuality;
                 exclusions.add(new Exclusion(provider, m.model(), Exclusion.Kind.QUALITY_TOO_LOW,
-                        q + " < " + minQuality + " for " + task.yamlName()));
+                        () -> q + " < " + floor + " for " + task.yamlName()));
                 continue;
             }
             PriceRow row = price.get();
@@ -171,7 +174,7 @@ public final class Router {
             long pico = row.estimatePicoUsd(promptTokens, expected);
             if (pico > maxCostPico) {
                 exclusions.add(new Exclusion(provider, m.model(), Exclusion.Kind.COST_ABOVE_MAXIMUM,
-                        BigDecimal.valueOf(pico, 12).stripTrailingZeros().toPlainString() + " > "
+                        () -> BigDecimal.valueOf(pico, 12).stripTrailingZeros().toPlainString() + " > "
                                 + request.maxCostUsd().toPlainString()));
                 continue;
             }
@@ -181,12 +184,13 @@ public final class Router {
             return refused(request, "no_eligible_backend", "No backend can serve '" + model + "': "
                     + reasons(exclusions), exclusions);
         }
-        eligible.sort(Eligible.ORDER);
-        List<Candidate> candidates = new ArrayList<>(eligible.size());
-        for (Eligible e : eligible) {
-            candidates.add(new Candidate(e.offering, e.price, BigDecimal.valueOf(e.pico, 12), e.quality));
+        sort(eligible);
+        Candidate[] candidates = new Candidate[eligible.size()];
+        for (int i = 0; i < candidates.length; i++) {
+            Eligible e = eligible.get(i);
+            candidates[i] = new Candidate(e.offering, e.price, e.pico, e.quality);
         }
-        return new Decision.Routed(model, List.copyOf(candidates), List.copyOf(exclusions),
+        return new Decision.Routed(model, List.of(candidates), Collections.unmodifiableList(exclusions),
                 alias != null ? alias.name() : null, task, minQuality, promptTokens,
                 Math.min(expectedBase, eligible.get(0).offering.model().maxOutputTokens()), baselineModel,
                 baselinePrice(catalog, baselineModel, now, promptTokens, expectedBase));
@@ -234,6 +238,15 @@ public final class Router {
         return sb.toString();
     }
 
+    private static boolean hasAttributes(Map<String, String> required, Map<String, String> attributes) {
+        for (Map.Entry<String, String> e : required.entrySet()) {
+            if (!e.getValue().equals(attributes.get(e.getKey()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static String missingAttribute(Map<String, String> required, Map<String, String> attributes) {
         for (Map.Entry<String, String> e : required.entrySet()) {
             if (!e.getValue().equals(attributes.get(e.getKey()))) {
@@ -275,12 +288,66 @@ public final class Router {
         return sb.toString();
     }
 
+    /** Largest cost (pico-USD) the packed sort handles: 2^52 pico-USD, about 4,500 USD for one call. */
+    private static final long PACKED_MAX_PICO = 1L << 52;
+
+    /**
+     * Sorts by {@link Eligible#ORDER}. Cost decides almost every comparison, so the list is sorted by one primitive
+     * key, cost and index packed into a long (a primitive sort, no comparator calls), and only runs of equal cost
+     * are then sorted with the full comparator. Falls back to the comparator sort for extreme costs.
+     */
+    private static void sort(List<Eligible> eligible) {
+        int n = eligible.size();
+        if (n < 2) {
+            return;
+        }
+        long[] keys = new long[n];
+        for (int i = 0; i < n; i++) {
+            long pico = eligible.get(i).pico;
+            if (pico >= PACKED_MAX_PICO || n > 2048) {
+                eligible.sort(Eligible.ORDER);
+                return;
+            }
+            keys[i] = pico << 11 | i;
+        }
+        java.util.Arrays.sort(keys);
+        Eligible[] sorted = new Eligible[n];
+        for (int i = 0; i < n; i++) {
+            sorted[i] = eligible.get((int) (keys[i] & 2047));
+        }
+        for (int start = 0; start < n; ) {
+            int end = start + 1;
+            while (end < n && sorted[end].pico == sorted[start].pico) {
+                end++;
+            }
+            if (end - start > 1) {
+                java.util.Arrays.sort(sorted, start, end, Eligible.ORDER);
+            }
+            start = end;
+        }
+        for (int i = 0; i < n; i++) {
+            eligible.set(i, sorted[i]);
+        }
+    }
+
     /** An eligible offering with what ordering needs, in longs. */
     private record Eligible(Offering offering, PriceRow price, long pico, int quality, long latencyMicros) {
-        static final Comparator<Eligible> ORDER = Comparator.comparingLong(Eligible::pico)
-                .thenComparing(Comparator.comparingInt(Eligible::quality).reversed())
-                .thenComparingLong(Eligible::latencyMicros)
-                .thenComparing(e -> e.offering.provider())
-                .thenComparing(e -> e.offering.modelId());
+        /** Cost first; the rest only breaks ties, so the common case is one long comparison. */
+        static final Comparator<Eligible> ORDER = (a, b) -> {
+            int c = Long.compare(a.pico, b.pico);
+            if (c != 0) {
+                return c;
+            }
+            c = Integer.compare(b.quality, a.quality);
+            if (c != 0) {
+                return c;
+            }
+            c = Long.compare(a.latencyMicros, b.latencyMicros);
+            if (c != 0) {
+                return c;
+            }
+            c = a.offering.provider().compareTo(b.offering.provider());
+            return c != 0 ? c : a.offering.modelId().compareTo(b.offering.modelId());
+        };
     }
 }
