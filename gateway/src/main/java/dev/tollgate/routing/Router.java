@@ -130,13 +130,13 @@ public final class Router {
                 continue;
             }
             if (!m.capabilities().containsAll(needs)) {
-                exclusions.add(new Exclusion(provider, m.model(), Exclusion.Kind.MISSING_CAPABILITY,
-                        () -> missing(needs, m.capabilities())));
+                exclusions.add(Exclusion.of(provider, m.model(), Exclusion.Kind.MISSING_CAPABILITY, 0, 0,
+                        new MissingCapabilities(needs, m.capabilities())));
                 continue;
             }
             if (maxOutput != null && maxOutput > m.maxOutputTokens()) {
-                exclusions.add(new Exclusion(provider, m.model(), Exclusion.Kind.OUTPUT_TOO_LONG,
-                        () -> maxOutput + " > " + m.maxOutputTokens()));
+                exclusions.add(Exclusion.of(provider, m.model(), Exclusion.Kind.OUTPUT_TOO_LONG, maxOutput,
+                        m.maxOutputTokens(), "max_tokens"));
                 continue;
             }
             int expected = Math.min(expectedBase, m.maxOutputTokens());
@@ -144,9 +144,8 @@ public final class Router {
                 promptTokens = request.promptTokens().getAsLong();
             }
             if (promptTokens + expected > m.contextWindow()) {
-                long prompt = promptTokens;
-                exclusions.add(new Exclusion(provider, m.model(), Exclusion.Kind.CONTEXT_TOO_SMALL,
-                        () -> prompt + " prompt + " + expected + " output tokens > " + m.contextWindow()));
+                exclusions.add(Exclusion.of(provider, m.model(), Exclusion.Kind.CONTEXT_TOO_SMALL, expected,
+                        m.contextWindow(), promptTokens + " prompt"));
                 continue;
             }
             int q = quality.score(m.model(), task);
@@ -155,9 +154,8 @@ public final class Router {
                 continue;
             }
             if (minQuality > 0 && q < minQuality) {
-                int floor = minQuality;
-                exclusions.add(new Exclusion(provider, m.model(), Exclusion.Kind.QUALITY_TOO_LOW,
-                        () -> q + " < " + floor + " for " + task.yamlName()));
+                exclusions.add(Exclusion.of(provider, m.model(), Exclusion.Kind.QUALITY_TOO_LOW, q, minQuality,
+                        task.yamlName()));
                 continue;
             }
             PriceRow row = price.get();
@@ -226,6 +224,14 @@ public final class Router {
             needs.add(Capability.STREAMING);
         }
         return needs;
+    }
+
+    /** Formats the missing capabilities when an explanation asks for them. */
+    private record MissingCapabilities(Set<Capability> needs, Set<Capability> has) {
+        @Override
+        public String toString() {
+            return missing(needs, has);
+        }
     }
 
     private static String missing(Set<Capability> needs, Set<Capability> has) {
