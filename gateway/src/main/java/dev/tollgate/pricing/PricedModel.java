@@ -35,6 +35,17 @@ public record PricedModel(
         return Optional.empty();
     }
 
+    /** Like {@link #priceAt}, without the Optional: the row in force at {@code at}, or null. */
+    public PriceRow rowAt(Instant at) {
+        for (int i = prices.size() - 1; i >= 0; i--) {
+            PriceRow row = prices.get(i);
+            if (!row.effectiveFrom().isAfter(at)) {
+                return row;
+            }
+        }
+        return null;
+    }
+
     public boolean supports(Capability capability) {
         return capabilities.contains(capability);
     }

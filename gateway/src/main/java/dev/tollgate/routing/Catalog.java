@@ -7,6 +7,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+import dev.tollgate.pricing.QualityTable;
+import dev.tollgate.pricing.TaskFamily;
 
 import dev.tollgate.pricing.PriceTable;
 import dev.tollgate.pricing.ProviderPrices;
@@ -20,11 +24,46 @@ public final class Catalog {
     private final Map<String, List<Offering>> byModel;
     private final Map<String, Map<String, Offering>> byProvider;
     private final List<Offering> all;
+    /** Data derived from this catalog and the quality table or a team policy, computed once per snapshot. */
+    private final ConcurrentHashMap<Object, Object> memo = new ConcurrentHashMap<>();
 
     private Catalog(Map<String, List<Offering>> byModel, Map<String, Map<String, Offering>> byProvider) {
         this.byModel = byModel;
         this.byProvider = byProvider;
         this.all = byModel.values().stream().flatMap(List::stream).toList();
+    }
+
+    /** Quality score of every offering ({@link Catalog#all()} order) for a family; computed once per table. */
+    int[] quality(QualityTable quality, TaskFamily family) {
+        return (int[]) memo.computeIfAbsent(new QualityKey(quality, family), k -> {
+            int[] scores = new int[all.size()];
+            for (int i = 0; i < scores.length; i++) {
+                scores[i] = quality.score(all.get(i).modelId(), family);
+            }
+            return scores;
+        });
+    }
+
+    /**
+     * For every offering, the first static policy check it fails (provider, model, attributes) as
+     * {@code kind.ordinal() + 1}, or 0; computed once per policy and snapshot (teams are few, offerings many).
+     */
+    byte[] screen(TeamPolicy policy) {
+        return (byte[]) memo.computeIfAbsent(policy, k -> {
+            byte[] screen = new byte[all.size()];
+            for (int i = 0; i < screen.length; i++) {
+                Offering o = all.get(i);
+                Exclusion.Kind kind = !policy.providerAllowed(o.provider()) ? Exclusion.Kind.PROVIDER_NOT_ALLOWED
+                        : !policy.modelAllowed(o.modelId()) ? Exclusion.Kind.MODEL_NOT_ALLOWED
+                        : !Router.hasAttributes(policy.requireAttributes(), o.model().attributes())
+                                ? Exclusion.Kind.ATTRIBUTE_MISMATCH : null;
+                screen[i] = (byte) (kind == null ? 0 : kind.ordinal() + 1);
+            }
+            return screen;
+        });
+    }
+
+    private record QualityKey(QualityTable table, TaskFamily family) {
     }
 
     /** Every offering, by model id then backend id. */
@@ -53,7 +92,15 @@ public final class Catalog {
             });
             byProvider.put(backend, Collections.unmodifiableMap(offered));
         });
-        byModel.replaceAll((k, v) -> List.copyOf(v));
+        // number the offerings in all() order (model id, then backend id) and rebuild the maps with the numbered ones
+        int[] next = {0};
+        Map<String, Map<String, Offering>> numberedByProvider = new HashMap<>();
+        byModel.replaceAll((k, v) -> v.stream().map(o -> {
+            Offering numbered = new Offering(o.provider(), o.model(), next[0]++, o.capabilityMask());
+            numberedByProvider.computeIfAbsent(o.provider(), p -> new LinkedHashMap<>()).put(o.modelId(), numbered);
+            return numbered;
+        }).toList());
+        byProvider.replaceAll((p, m) -> Collections.unmodifiableMap(numberedByProvider.getOrDefault(p, Map.of())));
         return new Catalog(Collections.unmodifiableMap(byModel), Map.copyOf(byProvider));
     }
 

@@ -46,9 +46,6 @@ public final class Exclusion {
     private final Kind kind;
     private Supplier<String> detailSupplier;
     private volatile String detail;
-    private long a;
-    private long b;
-    private Object ref;
 
     public Exclusion(String provider, String model, Kind kind, String detail) {
         this.provider = provider;
@@ -61,19 +58,6 @@ public final class Exclusion {
     public Exclusion(String provider, String model, Kind kind, Supplier<String> detail) {
         this(provider, model, kind, (String) null);
         this.detailSupplier = detail;
-    }
-
-    /**
-     * An exclusion whose detail is two numbers and a name, formatted on first use without a capturing lambda:
-     * {@code QUALITY_TOO_LOW} (quality, floor, task), {@code OUTPUT_TOO_LONG} (max_tokens, limit) and
-     * {@code CONTEXT_TOO_SMALL} (prompt + output, window).
-     */
-    static Exclusion of(String provider, String model, Kind kind, long a, long b, Object ref) {
-        Exclusion e = new Exclusion(provider, model, kind, (String) null);
-        e.a = a;
-        e.b = b;
-        e.ref = ref;
-        return e;
     }
 
     public String provider() {
@@ -93,14 +77,6 @@ public final class Exclusion {
         String d = detail;
         if (d == null && detailSupplier != null) {
             d = detailSupplier.get();
-            detail = d;
-        } else if (d == null && ref != null) {
-            d = switch (kind) {
-                case QUALITY_TOO_LOW -> a + " < " + b + " for " + ref;
-                case OUTPUT_TOO_LONG -> a + " > " + b;
-                case CONTEXT_TOO_SMALL -> ref + " + " + a + " output tokens > " + b;
-                default -> String.valueOf(ref);
-            };
             detail = d;
         }
         return d;

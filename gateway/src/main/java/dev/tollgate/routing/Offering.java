@@ -1,14 +1,28 @@
 package dev.tollgate.routing;
 
+import dev.tollgate.pricing.Capability;
 import dev.tollgate.pricing.PricedModel;
 
 /**
  * One model served by one configured backend: the backend's provider id (which may differ from the price table it
- * is priced by) and the priced model from that table. Immutable.
+ * is priced by) and the priced model from that table, with its position in {@link Catalog#all()} and its
+ * capabilities as a bit mask, so that routing checks them with array lookups and one AND. Immutable.
  */
-public record Offering(String provider, PricedModel model) {
+public record Offering(String provider, PricedModel model, int index, long capabilityMask) {
+
+    public Offering(String provider, PricedModel model) {
+        this(provider, model, -1, mask(model));
+    }
 
     public String modelId() {
         return model.model();
+    }
+
+    static long mask(PricedModel model) {
+        long mask = 0;
+        for (Capability c : model.capabilities()) {
+            mask |= 1L << c.ordinal();
+        }
+        return mask;
     }
 }

@@ -38,6 +38,7 @@ public final class Router {
     public static final int DEFAULT_EXPECTED_OUTPUT_TOKENS = 256;
 
     private static final BigDecimal PICO = BigDecimal.ONE.movePointRight(12);
+    private static final Exclusion.Kind[] KINDS = Exclusion.Kind.values();
 
     private Router() {
     }
@@ -106,37 +107,37 @@ public final class Router {
                 : request.maxCostUsd().multiply(PICO).min(BigDecimal.valueOf(Long.MAX_VALUE)).longValue();
         long promptTokens = -1;
 
-        List<Eligible> eligible = new ArrayList<>();
-        List<Exclusion> exclusions = new ArrayList<>();
-        for (Offering offering : scope) {
+        List<Candidate> eligible = new ArrayList<>();
+        ExclusionList exclusions = new ExclusionList(scope);
+        long maxInputMicros = micros(policy.maxInputPricePer1m());
+        long maxOutputMicros = micros(policy.maxOutputPricePer1m());
+        byte[] screen = catalog.screen(policy);
+        int[] qualities = catalog.quality(quality, task);
+        long needsMask = 0;
+        for (Capability c : needs) {
+            needsMask |= 1L << c.ordinal();
+        }
+        for (int at = 0; at < scope.size(); at++) {
+            Offering offering = scope.get(at);
             PricedModel m = offering.model();
             String provider = offering.provider();
-            if (!policy.providerAllowed(provider)) {
-                exclusions.add(new Exclusion(provider, m.model(), Exclusion.Kind.PROVIDER_NOT_ALLOWED, (String) null));
+            int index = offering.index();
+            int screened = index >= 0 ? screen[index] : 0;
+            if (screened != 0) {
+                exclusions.add(at, KINDS[screened - 1]);
                 continue;
             }
-            if (!policy.modelAllowed(m.model())) {
-                exclusions.add(new Exclusion(provider, m.model(), Exclusion.Kind.MODEL_NOT_ALLOWED, (String) null));
+            PriceRow row = m.rowAt(now);
+            if (row == null) {
+                exclusions.add(at, Exclusion.Kind.UNPRICED);
                 continue;
             }
-            if (!policy.requireAttributes().isEmpty() && !hasAttributes(policy.requireAttributes(), m.attributes())) {
-                exclusions.add(new Exclusion(provider, m.model(), Exclusion.Kind.ATTRIBUTE_MISMATCH,
-                        () -> missingAttribute(policy.requireAttributes(), m.attributes())));
-                continue;
-            }
-            Optional<PriceRow> price = m.priceAt(now);
-            if (price.isEmpty()) {
-                exclusions.add(new Exclusion(provider, m.model(), Exclusion.Kind.UNPRICED, () -> "at " + now));
-                continue;
-            }
-            if (!m.capabilities().containsAll(needs)) {
-                exclusions.add(Exclusion.of(provider, m.model(), Exclusion.Kind.MISSING_CAPABILITY, 0, 0,
-                        new MissingCapabilities(needs, m.capabilities())));
+            if ((offering.capabilityMask() & needsMask) != needsMask) {
+                exclusions.add(at, Exclusion.Kind.MISSING_CAPABILITY);
                 continue;
             }
             if (maxOutput != null && maxOutput > m.maxOutputTokens()) {
-                exclusions.add(Exclusion.of(provider, m.model(), Exclusion.Kind.OUTPUT_TOO_LONG, maxOutput,
-                        m.maxOutputTokens(), "max_tokens"));
+                exclusions.add(at, Exclusion.Kind.OUTPUT_TOO_LONG);
                 continue;
             }
             int expected = Math.min(expectedBase, m.maxOutputTokens());
@@ -144,53 +145,44 @@ public final class Router {
                 promptTokens = request.promptTokens().getAsLong();
             }
             if (promptTokens + expected > m.contextWindow()) {
-                exclusions.add(Exclusion.of(provider, m.model(), Exclusion.Kind.CONTEXT_TOO_SMALL, expected,
-                        m.contextWindow(), promptTokens + " prompt"));
+                exclusions.add(at, Exclusion.Kind.CONTEXT_TOO_SMALL);
                 continue;
             }
-            int q = quality.score(m.model(), task);
+            int q = index >= 0 ? qualities[index] : quality.score(m.model(), task);
             if (minQuality > 0 && q == QualityTable.UNKNOWN) {
-                exclusions.add(new Exclusion(provider, m.model(), Exclusion.Kind.QUALITY_UNKNOWN, task.yamlName()));
+                exclusions.add(at, Exclusion.Kind.QUALITY_UNKNOWN);
                 continue;
             }
             if (minQuality > 0 && q < minQuality) {
-                exclusions.add(Exclusion.of(provider, m.model(), Exclusion.Kind.QUALITY_TOO_LOW, q, minQuality,
-                        task.yamlName()));
+                exclusions.add(at, Exclusion.Kind.QUALITY_TOO_LOW);
                 continue;
             }
-            PriceRow row = price.get();
-            String overCap = overPriceCap(policy, row);
-            if (overCap != null) {
-                exclusions.add(new Exclusion(provider, m.model(), Exclusion.Kind.PRICE_ABOVE_MAXIMUM, overCap));
+            if (row.inputMicros() > maxInputMicros || row.outputMicros() > maxOutputMicros) {
+                exclusions.add(at, Exclusion.Kind.PRICE_ABOVE_MAXIMUM);
                 continue;
             }
             String unhealthy = health.unavailableReason(provider);
             if (unhealthy != null) {
-                exclusions.add(new Exclusion(provider, m.model(), Exclusion.Kind.UNHEALTHY, unhealthy));
+                exclusions.add(at, Exclusion.Kind.UNHEALTHY);
                 continue;
             }
             long pico = row.estimatePicoUsd(promptTokens, expected);
             if (pico > maxCostPico) {
-                exclusions.add(new Exclusion(provider, m.model(), Exclusion.Kind.COST_ABOVE_MAXIMUM,
-                        () -> BigDecimal.valueOf(pico, 12).stripTrailingZeros().toPlainString() + " > "
-                                + request.maxCostUsd().toPlainString()));
+                exclusions.add(at, Exclusion.Kind.COST_ABOVE_MAXIMUM);
                 continue;
             }
-            eligible.add(new Eligible(offering, row, pico, q, health.latencyMicros(provider)));
+            eligible.add(new Candidate(offering, row, pico, q));
         }
+        exclusions.seal(new ExclusionList.Context(now, needs, policy, maxOutput, expectedBase, quality, task, minQuality,
+                health, request.maxCostUsd()), promptTokens);
         if (eligible.isEmpty()) {
             return refused(request, "no_eligible_backend", "No backend can serve '" + model + "': "
                     + reasons(exclusions), exclusions);
         }
-        sort(eligible);
-        Candidate[] candidates = new Candidate[eligible.size()];
-        for (int i = 0; i < candidates.length; i++) {
-            Eligible e = eligible.get(i);
-            candidates[i] = new Candidate(e.offering, e.price, e.pico, e.quality);
-        }
-        return new Decision.Routed(model, List.of(candidates), Collections.unmodifiableList(exclusions),
+        Candidate[] candidates = sort(eligible, health);
+        return new Decision.Routed(model, List.of(candidates), exclusions,
                 alias != null ? alias.name() : null, task, minQuality, promptTokens,
-                Math.min(expectedBase, eligible.get(0).offering.model().maxOutputTokens()), baselineModel,
+                Math.min(expectedBase, candidates[0].offering().model().maxOutputTokens()), baselineModel,
                 baselinePrice(catalog, baselineModel, now, promptTokens, expectedBase));
     }
 
@@ -226,15 +218,7 @@ public final class Router {
         return needs;
     }
 
-    /** Formats the missing capabilities when an explanation asks for them. */
-    private record MissingCapabilities(Set<Capability> needs, Set<Capability> has) {
-        @Override
-        public String toString() {
-            return missing(needs, has);
-        }
-    }
-
-    private static String missing(Set<Capability> needs, Set<Capability> has) {
+    static String missing(Set<Capability> needs, Set<Capability> has) {
         StringBuilder sb = new StringBuilder();
         for (Capability c : needs) {
             if (!has.contains(c)) {
@@ -244,7 +228,13 @@ public final class Router {
         return sb.toString();
     }
 
-    private static boolean hasAttributes(Map<String, String> required, Map<String, String> attributes) {
+    /** A price ceiling in millionths of a USD per 1M tokens; none is Long.MAX_VALUE. */
+    private static long micros(BigDecimal perMillion) {
+        return perMillion == null ? Long.MAX_VALUE
+                : perMillion.movePointRight(6).setScale(0, java.math.RoundingMode.FLOOR).longValue();
+    }
+
+    static boolean hasAttributes(Map<String, String> required, Map<String, String> attributes) {
         for (Map.Entry<String, String> e : required.entrySet()) {
             if (!e.getValue().equals(attributes.get(e.getKey()))) {
                 return false;
@@ -253,7 +243,7 @@ public final class Router {
         return true;
     }
 
-    private static String missingAttribute(Map<String, String> required, Map<String, String> attributes) {
+    static String missingAttribute(Map<String, String> required, Map<String, String> attributes) {
         for (Map.Entry<String, String> e : required.entrySet()) {
             if (!e.getValue().equals(attributes.get(e.getKey()))) {
                 return e.getKey() + " must be " + e.getValue() + ", is " + attributes.getOrDefault(e.getKey(),
@@ -263,7 +253,7 @@ public final class Router {
         return null;
     }
 
-    private static String overPriceCap(TeamPolicy policy, PriceRow row) {
+    static String overPriceCap(TeamPolicy policy, PriceRow row) {
         if (policy.maxInputPricePer1m() != null && row.input().compareTo(policy.maxInputPricePer1m()) > 0) {
             return "input " + row.input().toPlainString() + " > " + policy.maxInputPricePer1m().toPlainString();
         }
@@ -274,7 +264,7 @@ public final class Router {
     }
 
     private static Decision refused(RouteRequest request, String code, String message, List<Exclusion> exclusions) {
-        return new Decision.Refused(request.model(), code, message, List.copyOf(exclusions));
+        return new Decision.Refused(request.model(), code, message, exclusions);
     }
 
     private static String reasons(List<Exclusion> exclusions) {
@@ -298,62 +288,57 @@ public final class Router {
     private static final long PACKED_MAX_PICO = 1L << 52;
 
     /**
-     * Sorts by {@link Eligible#ORDER}. Cost decides almost every comparison, so the list is sorted by one primitive
-     * key, cost and index packed into a long (a primitive sort, no comparator calls), and only runs of equal cost
-     * are then sorted with the full comparator. Falls back to the comparator sort for extreme costs.
+     * Candidates in routing order: cost, then higher quality, lower observed latency, provider and model id. Cost
+     * decides almost every comparison, so the candidates are sorted by one primitive key, cost and position packed
+     * into a long (a primitive sort, no comparator calls), and only runs of equal cost are then sorted with the full
+     * comparator. Falls back to the comparator sort for extreme costs or sizes.
      */
-    private static void sort(List<Eligible> eligible) {
+    private static Candidate[] sort(List<Candidate> eligible, Health health) {
         int n = eligible.size();
+        Candidate[] sorted = eligible.toArray(new Candidate[0]);
+        Comparator<Candidate> order = (a, b) -> {
+            int c = Long.compare(a.estimatedPicoUsd(), b.estimatedPicoUsd());
+            if (c != 0) {
+                return c;
+            }
+            c = Integer.compare(b.quality(), a.quality());
+            if (c != 0) {
+                return c;
+            }
+            c = Long.compare(health.latencyMicros(a.offering().provider()), health.latencyMicros(b.offering().provider()));
+            if (c != 0) {
+                return c;
+            }
+            c = a.offering().provider().compareTo(b.offering().provider());
+            return c != 0 ? c : a.offering().modelId().compareTo(b.offering().modelId());
+        };
         if (n < 2) {
-            return;
+            return sorted;
         }
         long[] keys = new long[n];
         for (int i = 0; i < n; i++) {
-            long pico = eligible.get(i).pico;
+            long pico = sorted[i].estimatedPicoUsd();
             if (pico >= PACKED_MAX_PICO || n > 2048) {
-                eligible.sort(Eligible.ORDER);
-                return;
+                java.util.Arrays.sort(sorted, order);
+                return sorted;
             }
             keys[i] = pico << 11 | i;
         }
         java.util.Arrays.sort(keys);
-        Eligible[] sorted = new Eligible[n];
+        Candidate[] byCost = new Candidate[n];
         for (int i = 0; i < n; i++) {
-            sorted[i] = eligible.get((int) (keys[i] & 2047));
+            byCost[i] = sorted[(int) (keys[i] & 2047)];
         }
         for (int start = 0; start < n; ) {
             int end = start + 1;
-            while (end < n && sorted[end].pico == sorted[start].pico) {
+            while (end < n && byCost[end].estimatedPicoUsd() == byCost[start].estimatedPicoUsd()) {
                 end++;
             }
             if (end - start > 1) {
-                java.util.Arrays.sort(sorted, start, end, Eligible.ORDER);
+                java.util.Arrays.sort(byCost, start, end, order);
             }
             start = end;
         }
-        for (int i = 0; i < n; i++) {
-            eligible.set(i, sorted[i]);
-        }
-    }
-
-    /** An eligible offering with what ordering needs, in longs. */
-    private record Eligible(Offering offering, PriceRow price, long pico, int quality, long latencyMicros) {
-        /** Cost first; the rest only breaks ties, so the common case is one long comparison. */
-        static final Comparator<Eligible> ORDER = (a, b) -> {
-            int c = Long.compare(a.pico, b.pico);
-            if (c != 0) {
-                return c;
-            }
-            c = Integer.compare(b.quality, a.quality);
-            if (c != 0) {
-                return c;
-            }
-            c = Long.compare(a.latencyMicros, b.latencyMicros);
-            if (c != 0) {
-                return c;
-            }
-            c = a.offering.provider().compareTo(b.offering.provider());
-            return c != 0 ? c : a.offering.modelId().compareTo(b.offering.modelId());
-        };
+        return byCost;
     }
 }
