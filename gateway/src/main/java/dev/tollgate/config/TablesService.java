@@ -83,8 +83,24 @@ public final class TablesService implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        poller.scheduleWithFixedDelay(this::reloadIfChanged, interval.toMillis(), interval.toMillis(),
+        poller.scheduleWithFixedDelay(this::pollOnce, interval.toMillis(), interval.toMillis(),
                 TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * One poll. Nothing may escape: a scheduled task that throws is never run again, which would silently stop
+     * every later reload. An unexpected failure is logged and the folders are looked at afresh next time.
+     */
+    private void pollOnce() {
+        try {
+            reloadIfChanged();
+        } catch (RuntimeException | Error e) {
+            synchronized (this) {
+                pricingFingerprint = "";
+                rulesFingerprint = "";
+            }
+            log.error("tables: checking {} and {} for changes failed; trying again at the next poll", pricing, rules, e);
+        }
     }
 
     /** Checks both folders and reloads what changed. Returns true when a new snapshot was installed. */
@@ -158,7 +174,7 @@ public final class TablesService implements AutoCloseable {
                     parts.add(f.getFileName() + ":?");
                 }
             });
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             return "missing";
         }
         return String.join("|", parts);

@@ -75,7 +75,7 @@ public final class PriceTableLoader {
                 return (name.endsWith(".yaml") || name.endsWith(".yml")) && !name.startsWith("quality")
                         && !name.startsWith(".");
             }).sorted().toList();
-        } catch (IOException e) {
+        } catch (IOException | java.io.UncheckedIOException e) {
             problems.add(folder + ": cannot list: " + e.getMessage());
             return List.of();
         }

@@ -129,7 +129,7 @@ public final class QualityTableLoader {
                 boolean bMain = b.getFileName().toString().equals("quality.yaml");
                 return aMain != bMain ? (aMain ? -1 : 1) : a.compareTo(b);
             }).toList();
-        } catch (IOException e) {
+        } catch (IOException | java.io.UncheckedIOException e) {
             problems.add(folder + ": cannot list: " + e.getMessage());
             return List.of();
         }

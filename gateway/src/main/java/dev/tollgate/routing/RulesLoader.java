@@ -230,7 +230,7 @@ public final class RulesLoader {
                 String n = p.getFileName().toString();
                 return (n.endsWith(".yaml") || n.endsWith(".yml")) && !n.startsWith(".");
             }).sorted().toList();
-        } catch (IOException e) {
+        } catch (IOException | java.io.UncheckedIOException e) {
             problems.add(folder + ": cannot list: " + e.getMessage());
             return List.of();
         }
