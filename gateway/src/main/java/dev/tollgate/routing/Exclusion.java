@@ -1,15 +1,15 @@
 package dev.tollgate.routing;
 
 import java.util.Locale;
-import java.util.Objects;
-import java.util.function.Supplier;
 
 /**
- * An offering that was not eligible, and why. The detail text is built only when asked for, so a decision over
- * hundreds of offerings does not format hundreds of strings. Immutable once built; the lazy detail is computed at
- * most once (a benign race may compute it twice, with the same result). Thread-safe.
+ * An offering that was not eligible, and why. Decisions keep their exclusions compactly ({@link ExclusionList})
+ * and build these only when an explanation reads them. Immutable.
+ *
+ * @param kind   machine-readable reason
+ * @param detail the values behind the reason (numbers, names), or null
  */
-public final class Exclusion {
+public record Exclusion(String provider, String model, Kind kind, String detail) {
 
     /** Why an offering was excluded, in the order the checks run. */
     public enum Kind {
@@ -41,66 +41,8 @@ public final class Exclusion {
         }
     }
 
-    private final String provider;
-    private final String model;
-    private final Kind kind;
-    private Supplier<String> detailSupplier;
-    private volatile String detail;
-
-    public Exclusion(String provider, String model, Kind kind, String detail) {
-        this.provider = provider;
-        this.model = model;
-        this.kind = kind;
-        this.detail = detail;
-    }
-
-    /** An exclusion whose detail is formatted on first use. */
-    public Exclusion(String provider, String model, Kind kind, Supplier<String> detail) {
-        this(provider, model, kind, (String) null);
-        this.detailSupplier = detail;
-    }
-
-    public String provider() {
-        return provider;
-    }
-
-    public String model() {
-        return model;
-    }
-
-    public Kind kind() {
-        return kind;
-    }
-
-    /** The values behind the reason (numbers, names), or null. */
-    public String detail() {
-        String d = detail;
-        if (d == null && detailSupplier != null) {
-            d = detailSupplier.get();
-            detail = d;
-        }
-        return d;
-    }
-
     /** The reason as a sentence: {@code quality below the minimum (62 < 70 for code)}. */
     public String reason() {
-        String d = detail();
-        return d == null ? kind.text() : kind.text() + " (" + d + ")";
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof Exclusion e && provider.equals(e.provider) && model.equals(e.model) && kind == e.kind
-                && Objects.equals(detail(), e.detail());
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(provider, model, kind);
-    }
-
-    @Override
-    public String toString() {
-        return "Exclusion[" + provider + "/" + model + ": " + reason() + "]";
+        return detail == null ? kind.text() : kind.text() + " (" + detail + ")";
     }
 }

@@ -66,6 +66,7 @@ class TablesReloadIT {
     private static final String BETA = "sk-test-beta";
     private static final String GAMMA = "sk-test-gamma-added-by-reload";
     private static final String PRICING_RELOADS_REJECTED = "tollgate_table_reloads_rejected_total";
+    private static final String PRICING_RELOADS_ACCEPTED = "tollgate_table_reloads_total";
 
     @TempDir
     static Path folder;
@@ -205,7 +206,11 @@ class TablesReloadIT {
             assertThat(miniOffering(ALPHA).path("input_usd_per_1m").asString())
                     .isEqualTo(inForce.path("input_usd_per_1m").asString());
         } finally {
+            // wait until the restored file is in force, so the next test's edit cannot meet this one in a poll
+            BigDecimal accepted = metric(PRICING_RELOADS_ACCEPTED, "outcome=\"accepted\",table=\"pricing\"");
             replace(openai, original);
+            await().atMost(Duration.ofSeconds(10)).until(() -> metric(PRICING_RELOADS_ACCEPTED,
+                    "outcome=\"accepted\",table=\"pricing\"").compareTo(accepted) > 0);
         }
     }
 
