@@ -3,7 +3,6 @@ package dev.tollgate.config;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +11,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.zip.CRC32;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,8 +30,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * Holds the tables snapshot in force and swaps it atomically when a file changes. The folders are polled (names,
- * sizes, modification times) on one background thread, which also works for Kubernetes ConfigMap volumes (their
+ * Holds the tables snapshot in force and swaps it atomically when a file changes. The folders are polled (names
+ * and content checksums) on one background thread, which also works for Kubernetes ConfigMap volumes (their
  * files change by a symlink swap that file-watch APIs miss). An invalid change keeps the last good snapshot,
  * logs every problem with file and line, and counts {@code tollgate_table_reloads_rejected_total}. At start an
  * invalid table stops the gateway. Thread-safe.
@@ -163,15 +163,25 @@ public final class TablesService implements AutoCloseable {
         registry.counter(GatewayMetrics.TABLE_RELOADS_REJECTED, "table", table);
     }
 
+    /**
+     * Names and content checksums of a folder's files. Content rather than size and modification time: an edit
+     * that keeps the size within the file system's time resolution, or a ConfigMap swap that keeps both, is still
+     * seen. The files are small; reading them every poll costs little.
+     */
     private static String fingerprint(Path folder) {
         List<String> parts = new ArrayList<>();
         try (var files = Files.list(folder)) {
             files.sorted().forEach(f -> {
+                String name = f.getFileName().toString();
+                if (name.startsWith(".") || !Files.isRegularFile(f)) {
+                    return;
+                }
                 try {
-                    BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
-                    parts.add(f.getFileName() + ":" + a.size() + ":" + a.lastModifiedTime().toMillis());
+                    CRC32 crc = new CRC32();
+                    crc.update(Files.readAllBytes(f));
+                    parts.add(name + ":" + Long.toHexString(crc.getValue()));
                 } catch (IOException e) {
-                    parts.add(f.getFileName() + ":?");
+                    parts.add(name + ":?");
                 }
             });
         } catch (IOException | RuntimeException e) {
