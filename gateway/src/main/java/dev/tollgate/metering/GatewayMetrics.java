@@ -58,14 +58,8 @@ public final class GatewayMetrics {
         return registry;
     }
 
-    /** Records one completed call. {@code costUsd} null = unpriced (nothing added to spend). */
-    public void record(String team, String provider, String model, Outcome outcome, Usage usage, BigDecimal costUsd,
-            long durationNanos, long ttftNanos, boolean stream) {
-        record(team, provider, model, outcome, usage, costUsd, null, durationNanos, ttftNanos, stream);
-    }
-
     /**
-     * Records one completed call. {@code counterfactualUsd} (null: none) adds to the counterfactual spend; the
+     * Records one completed call. {@code costUsd} null = unpriced (nothing added to spend). {@code counterfactualUsd} (null: none) adds to the counterfactual spend; the
      * positive part of counterfactual minus actual adds to the team's savings (a counter cannot go down: a call
      * that cost more than its baseline shows in the counterfactual and spend counters, and in /v1/spend).
      */

@@ -1,9 +1,7 @@
 package dev.tollgate.pricing;
 
-import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 
 /**
  * Reads every price file ({@code *.yaml} except {@code quality*.yaml}) of a folder into one {@link PriceTable}.
@@ -65,20 +62,7 @@ public final class PriceTableLoader {
 
     /** The files this loader reads in {@code folder}, sorted by name. */
     public static List<Path> priceFiles(Path folder, List<String> problems) {
-        if (!Files.isDirectory(folder)) {
-            problems.add(folder + ": the pricing folder does not exist (set tollgate.pricing.location)");
-            return List.of();
-        }
-        try (Stream<Path> files = Files.list(folder)) {
-            return files.filter(p -> {
-                String name = p.getFileName().toString();
-                return (name.endsWith(".yaml") || name.endsWith(".yml")) && !name.startsWith("quality")
-                        && !name.startsWith(".");
-            }).sorted().toList();
-        } catch (IOException | java.io.UncheckedIOException e) {
-            problems.add(folder + ": cannot list: " + e.getMessage());
-            return List.of();
-        }
+        return YamlNode.yamlFiles(folder, "pricing", "tollgate.pricing.location", name -> !name.startsWith("quality"), problems);
     }
 
     private static ProviderPrices loadFile(Path path, List<String> problems) {

@@ -1,7 +1,5 @@
 package dev.tollgate.pricing;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
@@ -12,7 +10,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * Reads the quality files of the pricing folder: {@code quality.yaml} (shipped), then every {@code quality-*.yaml}
@@ -116,22 +113,14 @@ public final class QualityTableLoader {
 
     /** quality.yaml first, then quality-*.yaml by name. */
     static List<Path> files(Path folder, List<String> problems) {
-        if (!Files.isDirectory(folder)) {
-            problems.add(folder + ": the pricing folder does not exist (set tollgate.pricing.location)");
-            return List.of();
-        }
-        try (Stream<Path> files = Files.list(folder)) {
-            return files.filter(p -> {
-                String n = p.getFileName().toString();
-                return n.equals("quality.yaml") || n.startsWith("quality-") && (n.endsWith(".yaml") || n.endsWith(".yml"));
-            }).sorted((a, b) -> {
-                boolean aMain = a.getFileName().toString().equals("quality.yaml");
-                boolean bMain = b.getFileName().toString().equals("quality.yaml");
-                return aMain != bMain ? (aMain ? -1 : 1) : a.compareTo(b);
-            }).toList();
-        } catch (IOException | java.io.UncheckedIOException e) {
-            problems.add(folder + ": cannot list: " + e.getMessage());
-            return List.of();
-        }
+        List<Path> files = new ArrayList<>(YamlNode.yamlFiles(folder, "pricing", "tollgate.pricing.location",
+                name -> name.equals("quality.yaml") || name.startsWith("quality-"), problems));
+        // quality.yaml first, then the operators' files in name order, so theirs replace the shipped scores
+        files.sort((a, b) -> {
+            boolean aMain = a.getFileName().toString().equals("quality.yaml");
+            boolean bMain = b.getFileName().toString().equals("quality.yaml");
+            return aMain != bMain ? (aMain ? -1 : 1) : a.compareTo(b);
+        });
+        return files;
     }
 }

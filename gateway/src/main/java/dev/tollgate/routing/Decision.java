@@ -26,10 +26,6 @@ public sealed interface Decision {
             TaskFamily task, int minQuality, long promptTokens, int expectedOutput, String baselineModel,
             PriceRow baselinePrice) implements Decision {
 
-        public Routed(String requested, List<Candidate> candidates, List<Exclusion> exclusions) {
-            this(requested, candidates, exclusions, null, TaskFamily.GENERAL, 0, -1, 0, requested, null);
-        }
-
         public Candidate first() {
             return candidates.get(0);
         }

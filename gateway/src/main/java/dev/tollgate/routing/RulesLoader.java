@@ -1,8 +1,6 @@
 package dev.tollgate.routing;
 
-import java.io.IOException;
 import java.math.BigDecimal;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -13,7 +11,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import dev.tollgate.auth.Principal;
 import dev.tollgate.pricing.Capability;
@@ -221,19 +218,7 @@ public final class RulesLoader {
 
     /** The files this loader reads, sorted by name. */
     public static List<Path> files(Path folder, List<String> problems) {
-        if (!Files.isDirectory(folder)) {
-            problems.add(folder + ": the routing-rules folder does not exist (set tollgate.rules.location)");
-            return List.of();
-        }
-        try (Stream<Path> files = Files.list(folder)) {
-            return files.filter(p -> {
-                String n = p.getFileName().toString();
-                return (n.endsWith(".yaml") || n.endsWith(".yml")) && !n.startsWith(".");
-            }).sorted().toList();
-        } catch (IOException | java.io.UncheckedIOException e) {
-            problems.add(folder + ": cannot list: " + e.getMessage());
-            return List.of();
-        }
+        return YamlNode.yamlFiles(folder, "routing-rules", "tollgate.rules.location", name -> true, problems);
     }
 
 }
