@@ -64,10 +64,18 @@ public final class DecisionJson {
 
     /** The {@code x-tollgate-route} value: requested, chosen backend, estimated cost, number of candidates. */
     public static String routeHeader(Decision.Routed d) {
-        Candidate first = d.first();
-        return "requested=" + ascii(d.requested()) + "; backend=" + first.offering().provider() + "/"
-                + ascii(first.offering().modelId()) + "; estimated_cost_usd="
-                + CostCalculator.format(first.estimatedCostUsd()) + "; candidates=" + d.candidates().size();
+        return routeHeader(d, d.first(), 1, null);
+    }
+
+    /**
+     * The route header of the attempt that is serving: which candidate, and after a failover which attempt it is
+     * and the backends that failed before it ({@code provider/model:reason,...}).
+     */
+    public static String routeHeader(Decision.Routed d, Candidate served, int attempt, String failedOver) {
+        String head = "requested=" + ascii(d.requested()) + "; backend=" + served.offering().provider() + "/"
+                + ascii(served.offering().modelId()) + "; estimated_cost_usd="
+                + CostCalculator.format(served.estimatedCostUsd()) + "; candidates=" + d.candidates().size();
+        return failedOver == null ? head : head + "; attempt=" + attempt + "; failed_over=" + ascii(failedOver);
     }
 
     private void header(ObjectNode root, Decision.Routed d) {

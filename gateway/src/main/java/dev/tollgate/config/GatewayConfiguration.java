@@ -38,6 +38,10 @@ import dev.tollgate.metering.TokenCounter;
 import dev.tollgate.providers.BackendRegistry;
 import dev.tollgate.providers.OpenAiWire;
 import dev.tollgate.routing.Tables;
+import dev.tollgate.resilience.BackendGuards;
+import dev.tollgate.resilience.BackendsHealthIndicator;
+import io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetrics;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
@@ -155,15 +159,30 @@ public class GatewayConfiguration {
     }
 
     @Bean
-    RouteFilter routeFilter(TokenCounter tokens) {
-        return new RouteFilter(tokens);
+    RouteFilter routeFilter(TokenCounter tokens, BackendGuards guards) {
+        return new RouteFilter(tokens, guards);
     }
 
     @Bean
-    ForwardFilter forwardFilter(BackendRegistry backends, OpenAiWire wire, TokenCounter tokens,
-            TollgateProperties properties, ObjectMapper mapper) {
-        return new ForwardFilter(backends, wire, tokens, (int) properties.limits().maxUpstreamBody().toBytes(),
-                new DecisionJson(mapper));
+    BackendGuards backendGuards(TollgateProperties properties, Clock clock, MeterRegistry registry) {
+        BackendGuards guards = new BackendGuards(properties.resilience(), properties.providers(), clock);
+        // Breaker names are provider/model pairs from configuration and the price tables: bounded.
+        TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(guards.breakers()).bindTo(registry);
+        TaggedBulkheadMetrics.ofBulkheadRegistry(guards.bulkheads()).bindTo(registry);
+        return guards;
+    }
+
+    @Bean
+    BackendsHealthIndicator backendsHealthIndicator(BackendGuards guards, Clock clock) {
+        return new BackendsHealthIndicator(guards, clock);
+    }
+
+    @Bean
+    ForwardFilter forwardFilter(BackendRegistry backends, BackendGuards guards, OpenAiWire wire, TokenCounter tokens,
+            TollgateProperties properties, ObjectMapper mapper, GatewayMetrics metrics, Clock clock) {
+        TollgateProperties.Resilience r = properties.resilience();
+        return new ForwardFilter(backends, guards, wire, tokens, (int) properties.limits().maxUpstreamBody().toBytes(),
+                metrics, r.maxAttempts(), r.deadline(), clock, new DecisionJson(mapper));
     }
 
     @Bean
@@ -187,12 +206,12 @@ public class GatewayConfiguration {
 
     @Bean
     RouterFunction<ServerResponse> tollgateApi(ObjectMapper mapper, Clock clock, SpendQueries spend,
-            TokenCounter tokens, TollgateProperties properties) {
+            TokenCounter tokens, TollgateProperties properties, BackendGuards guards) {
         ModelsHandler models = new ModelsHandler(mapper, clock);
         SpendHandler spendHandler = new SpendHandler(spend, mapper, clock);
         int maxBody = (int) properties.limits().maxBodySize().toBytes();
-        ExplainHandler explain = new ExplainHandler(mapper, tokens, clock, maxBody);
-        CompareHandler compare = new CompareHandler(mapper, tokens, clock, maxBody);
+        ExplainHandler explain = new ExplainHandler(mapper, tokens, clock, maxBody, guards::health);
+        CompareHandler compare = new CompareHandler(mapper, tokens, clock, maxBody, guards::health);
         return RouterFunctions.route(RequestPredicates.GET("/v1/models"),
                         req -> models.list(req, req.exchange().<Tables>getAttribute(ExchangeAttributes.TABLES)))
                 .andRoute(RequestPredicates.POST("/v1/route/explain"), explain::explain)

@@ -16,11 +16,12 @@ import org.springframework.util.unit.DataSize;
  * @param rules     where the routing rules (teams, keys) are
  * @param providers backends by provider id, see {@link Provider}
  * @param limits    request limits
- * @param ledger    the ledger writer
+ * @param ledger     the ledger writer
+ * @param resilience failover and per-backend protection, see {@link Resilience}
  */
 @ConfigurationProperties("tollgate")
 public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provider> providers, Limits limits,
-        Ledger ledger) {
+        Ledger ledger, Resilience resilience) {
 
     public TollgateProperties {
         pricing = pricing != null ? pricing : new Pricing(null, null);
@@ -28,6 +29,85 @@ public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provi
         providers = providers != null ? new TreeMap<>(providers) : new TreeMap<>();
         limits = limits != null ? limits : new Limits(null, null);
         ledger = ledger != null ? ledger : new Ledger(null, null, null, null, null);
+        resilience = resilience != null ? resilience : new Resilience(null, null, null, null);
+    }
+
+    /**
+     * Failover across the routing decision's candidates, and the defaults of every backend's protection (each
+     * provider may override them under {@code tollgate.providers.<id>.resilience}). See docs/resilience.md.
+     *
+     * @param maxAttempts upstream calls per client call at most, the first included; default
+     *                    {@value #DEFAULT_MAX_ATTEMPTS}; 1 turns failover off
+     * @param deadline    longest time from a call's arrival until its first byte goes to the client, every attempt
+     *                    included; default 300s. Past it the client gets 504 ({@code deadline_exceeded})
+     * @param maxCoolDown longest cool-down an upstream {@code retry-after} can impose on a backend; default 300s
+     * @param defaults    per-backend settings, see {@link BackendResilience}
+     */
+    public record Resilience(Integer maxAttempts, Duration deadline, Duration maxCoolDown, BackendResilience defaults) {
+        public static final int DEFAULT_MAX_ATTEMPTS = 3;
+        public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(300);
+        public static final Duration DEFAULT_MAX_COOL_DOWN = Duration.ofSeconds(300);
+
+        public Resilience {
+            maxAttempts = maxAttempts != null ? maxAttempts : DEFAULT_MAX_ATTEMPTS;
+            if (maxAttempts < 1) {
+                throw new IllegalArgumentException("tollgate.resilience.max-attempts must be >= 1, but was "
+                        + maxAttempts);
+            }
+            deadline = deadline != null ? deadline : DEFAULT_DEADLINE;
+            maxCoolDown = maxCoolDown != null ? maxCoolDown : DEFAULT_MAX_COOL_DOWN;
+            defaults = BackendResilience.DEFAULTS.overriddenBy(defaults);
+        }
+    }
+
+    /**
+     * One backend's protection. Every field may be left out: a provider's value overrides
+     * {@code tollgate.resilience.defaults}, which overrides the named constants.
+     *
+     * @param firstByteTimeout           longest wait from sending an attempt until its first byte could go to the
+     *                                   client: a stream's first event, or a whole non-streamed answer; default
+     *                                   120s. Past it the next candidate is tried
+     * @param streamIdleTimeout          longest silence between two chunks of a stream that has started; default
+     *                                   60s. Past it the stream ends with an error event
+     * @param totalTimeout               longest an attempt may take from sending to its last byte; default 15m
+     * @param maxConcurrentCalls         calls in flight to the provider at most (its bulkhead); default 1000. A full
+     *                                   bulkhead sends the call to the next candidate, it never waits
+     * @param failureRateThreshold       failure percentage that opens a backend's circuit breaker; default 50
+     * @param slowCallRateThreshold      slow-call percentage that opens it; default 100 (only if every call is slow)
+     * @param slowCallDuration           an attempt slower than this (to its first byte) is slow; default 60s
+     * @param slidingWindowSize          attempts the breaker's rates are computed over; default 20
+     * @param minimumNumberOfCalls       attempts before the rates count; default 10
+     * @param waitDurationInOpenState    how long an open breaker keeps the backend out before half-open probes;
+     *                                   default 30s
+     * @param permittedCallsInHalfOpenState probes let through in half-open state; default 3
+     */
+    public record BackendResilience(Duration firstByteTimeout, Duration streamIdleTimeout, Duration totalTimeout,
+            Integer maxConcurrentCalls, Integer failureRateThreshold, Integer slowCallRateThreshold,
+            Duration slowCallDuration, Integer slidingWindowSize, Integer minimumNumberOfCalls,
+            Duration waitDurationInOpenState, Integer permittedCallsInHalfOpenState) {
+
+        /** The named defaults. */
+        public static final BackendResilience DEFAULTS = new BackendResilience(Duration.ofSeconds(120),
+                Duration.ofSeconds(60), Duration.ofMinutes(15), 1000, 50, 100, Duration.ofSeconds(60), 20, 10,
+                Duration.ofSeconds(30), 3);
+
+        /** These settings with every non-null field of {@code o} taking precedence. */
+        public BackendResilience overriddenBy(BackendResilience o) {
+            if (o == null) {
+                return this;
+            }
+            return new BackendResilience(or(o.firstByteTimeout, firstByteTimeout),
+                    or(o.streamIdleTimeout, streamIdleTimeout), or(o.totalTimeout, totalTimeout),
+                    or(o.maxConcurrentCalls, maxConcurrentCalls), or(o.failureRateThreshold, failureRateThreshold),
+                    or(o.slowCallRateThreshold, slowCallRateThreshold), or(o.slowCallDuration, slowCallDuration),
+                    or(o.slidingWindowSize, slidingWindowSize), or(o.minimumNumberOfCalls, minimumNumberOfCalls),
+                    or(o.waitDurationInOpenState, waitDurationInOpenState),
+                    or(o.permittedCallsInHalfOpenState, permittedCallsInHalfOpenState));
+        }
+
+        private static <T> T or(T value, T fallback) {
+            return value != null ? value : fallback;
+        }
     }
 
     /**
@@ -100,13 +180,12 @@ public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provi
      * @param prices          price-table id; default the provider id
      * @param enabled         default true
      * @param connectTimeout  default 5s
-     * @param responseTimeout longest upstream silence: to the first response byte, and between stream chunks;
-     *                        default 60s
+     * @param resilience      overrides of {@code tollgate.resilience.defaults} for this provider's backends
      * @param simulated       settings of a simulated provider
      */
     public record Provider(String type, String baseUrl, String apiKey, String apiKeyHeader, Boolean apiKeyRequired,
             Map<String, String> headers, String prices, Boolean enabled, Duration connectTimeout,
-            Duration responseTimeout, Simulated simulated) {
+            BackendResilience resilience, Simulated simulated) {
         public Provider {
             type = type != null ? type : "openai";
             apiKey = apiKey != null ? apiKey : "";
@@ -115,7 +194,6 @@ public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provi
             headers = headers != null ? Map.copyOf(headers) : Map.of();
             enabled = enabled != null ? enabled : Boolean.TRUE;
             connectTimeout = connectTimeout != null ? connectTimeout : Duration.ofSeconds(5);
-            responseTimeout = responseTimeout != null ? responseTimeout : Duration.ofSeconds(60);
             simulated = simulated != null ? simulated : new Simulated(null, null, null);
         }
 

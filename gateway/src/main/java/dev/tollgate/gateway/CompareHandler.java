@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerRequest;
@@ -25,6 +26,7 @@ import dev.tollgate.pricing.QualityTable;
 import dev.tollgate.pricing.Usage;
 import dev.tollgate.routing.Candidate;
 import dev.tollgate.routing.Decision;
+import dev.tollgate.routing.Health;
 import dev.tollgate.routing.Exclusion;
 import dev.tollgate.routing.Offering;
 import dev.tollgate.routing.RouteRequest;
@@ -50,8 +52,11 @@ public final class CompareHandler {
     private final TokenCounter tokens;
     private final Clock clock;
     private final int maxBytes;
+    private final Supplier<Health> health;
 
-    public CompareHandler(ObjectMapper mapper, TokenCounter tokens, Clock clock, int maxBytes) {
+    /** @param health the backends' health now (routing excludes unavailable ones, and says so) */
+    public CompareHandler(ObjectMapper mapper, TokenCounter tokens, Clock clock, int maxBytes, Supplier<Health> health) {
+        this.health = health;
         this.mapper = mapper;
         this.tokens = tokens;
         this.clock = clock;
@@ -87,7 +92,7 @@ public final class CompareHandler {
             route = RouteRequests.of(model, () -> prompt, output, false, java.util.Set.of(),
                     http.headers().asHttpHeaders(), principal);
         }
-        Decision decision = Router.decide(route, tables, now);
+        Decision decision = Router.decide(route, tables, health.get(), now);
         return render(decision, route, tables, now, input, cached, output);
     }
 

@@ -1,6 +1,7 @@
 package dev.tollgate.gateway;
 
 import java.time.Clock;
+import java.util.function.Supplier;
 
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerRequest;
@@ -11,6 +12,7 @@ import dev.tollgate.api.DecisionJson;
 import dev.tollgate.auth.Principal;
 import dev.tollgate.metering.TokenCounter;
 import dev.tollgate.routing.Decision;
+import dev.tollgate.routing.Health;
 import dev.tollgate.routing.Router;
 import dev.tollgate.routing.Tables;
 import reactor.core.publisher.Mono;
@@ -29,8 +31,11 @@ public final class ExplainHandler {
     private final TokenCounter tokens;
     private final Clock clock;
     private final int maxBytes;
+    private final Supplier<Health> health;
 
-    public ExplainHandler(ObjectMapper mapper, TokenCounter tokens, Clock clock, int maxBytes) {
+    /** @param health the backends' health now (routing excludes unavailable ones, and says so) */
+    public ExplainHandler(ObjectMapper mapper, TokenCounter tokens, Clock clock, int maxBytes, Supplier<Health> health) {
+        this.health = health;
         this.mapper = mapper;
         this.json = new DecisionJson(mapper);
         this.tokens = tokens;
@@ -45,7 +50,7 @@ public final class ExplainHandler {
                 .map(bytes -> {
                     ChatRequest chat = ChatRequest.parse(bytes, mapper);
                     Decision decision = Router.decide(RouteRequests.of(chat, request.headers().asHttpHeaders(),
-                            principal, tokens), tables, clock.instant());
+                            principal, tokens), tables, health.get(), clock.instant());
                     return mapper.writeValueAsBytes(json.full(decision));
                 })
                 .flatMap(body -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(body));

@@ -3,6 +3,8 @@ package dev.tollgate.gateway;
 import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
 
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferFactory;
@@ -13,6 +15,8 @@ import org.springframework.http.server.reactive.ServerHttpResponse;
 
 import dev.tollgate.api.ApiError;
 import dev.tollgate.api.GatewayException;
+import dev.tollgate.api.UpstreamException;
+import dev.tollgate.metering.AttemptOutcome;
 import dev.tollgate.metering.CallRecord;
 import dev.tollgate.metering.Metering;
 import dev.tollgate.metering.Outcome;
@@ -32,8 +36,9 @@ import tools.jackson.databind.JsonNode;
  * <ul>
  * <li>Non-streamed: the body is read whole (it is needed for the cost header), usage taken from it, and the bytes
  * sent on unchanged with {@code x-tollgate-cost-usd}.</li>
- * <li>Streamed: each chunk goes on as it arrives through {@link SseUsageTap}; nothing waits for the end. A cut
- * after the first byte ends the stream with an OpenAI-shaped error event.</li>
+ * <li>Streamed: each chunk goes on as it arrives through {@link SseUsageTap}; nothing waits for the end. A cut, or
+ * silence longer than the stream idle timeout, after the first byte ends the stream with an OpenAI-shaped error
+ * event (before the first byte it is the attempt's failure, and failover may try the next backend).</li>
  * <li>Upstream error statuses: 4xx passed through in OpenAI's shape (401/403 become 502: the gateway's provider
  * key is at fault, not the client's); 5xx become 502 with the upstream's message.</li>
  * </ul>
@@ -44,6 +49,10 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
     private static final byte[] STREAM_CUT = ("data: " + new String(new ApiError(502, ApiError.SERVER_ERROR,
             "upstream_stream_interrupted", "The provider ended the stream early; you are charged for what was "
             + "delivered.", null).toJson(), StandardCharsets.UTF_8) + "\n\n").getBytes(StandardCharsets.UTF_8);
+    private static final byte[] STREAM_STALLED = ("data: " + new String(new ApiError(504, ApiError.SERVER_ERROR,
+            "upstream_stream_timeout", "The provider stopped sending the stream (stream idle or total timeout); you "
+            + "are charged for what was delivered.", null).toJson(), StandardCharsets.UTF_8) + "\n\n")
+            .getBytes(StandardCharsets.UTF_8);
 
     private final CallRecord call;
     private final String provider;
@@ -52,11 +61,21 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
     private final OpenAiWire wire;
     private final TokenCounter tokens;
     private final int maxBody;
+    private final UpstreamAttempt attempt;
+    private final Duration streamIdle;
+    private final long streamEndNanos;
 
-    ResponseRelay(CallRecord call, String provider, ServerHttpResponse response, OpenAiWire wire, TokenCounter tokens,
-            int maxBody) {
+    /**
+     * @param streamIdle     longest silence between two stream chunks
+     * @param streamEndNanos {@link System#nanoTime} past which the stream is cut (the attempt's total timeout)
+     */
+    ResponseRelay(CallRecord call, UpstreamAttempt attempt, ServerHttpResponse response, OpenAiWire wire,
+            TokenCounter tokens, int maxBody, Duration streamIdle, long streamEndNanos) {
         this.call = call;
-        this.provider = provider;
+        this.attempt = attempt;
+        this.provider = attempt.provider();
+        this.streamIdle = streamIdle;
+        this.streamEndNanos = streamEndNanos;
         this.response = response;
         this.buffers = response.bufferFactory();
         this.wire = wire;
@@ -89,8 +108,12 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
                 usage = estimate(bytes); // valid JSON without a usage object
             }
         } catch (JacksonException e) {
-            throw new GatewayException(ApiError.badGateway("upstream_bad_response", "Provider '" + provider
-                    + "' sent a response that is not valid JSON."), null, Outcome.UPSTREAM_ERROR, null);
+            throw badResponse("upstream_bad_response", "Provider '" + provider
+                    + "' sent a response that is not valid JSON.");
+        }
+        if (attempt.abandoned()) {
+            // failover has moved on (this attempt timed out meanwhile): its answer is dropped, the call untouched
+            return buffers.wrap(bytes);
         }
         call.usage(usage);
         BigDecimal cost = Metering.cost(usage, call.price());
@@ -122,7 +145,10 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
         response.setStatusCode(HttpStatus.OK);
         SseUsageTap tap = new SseUsageTap(wire.mapper(), !call.request().clientWantsUsage());
         call.tap(tap);
-        return body.map(tap::onChunk)
+        // The first chunk's wait is bounded by the attempt's first-byte timeout (failover's); every later one by the
+        // idle timeout, shortened to what is left of the attempt's total.
+        return body.timeout(Mono.never(), chunk -> Mono.delay(nextChunkWait()))
+                .map(tap::onChunk)
                 .concatWith(Mono.fromSupplier(tap::onComplete))
                 .filter(bytes -> bytes.length > 0)
                 .doOnNext(bytes -> call.firstByte(System.nanoTime()))
@@ -137,18 +163,31 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
                     if (call.firstByteNanos() == 0) {
                         return Mono.error(e);
                     }
-                    call.end(200, Outcome.STREAM_INTERRUPTED, "upstream_stream_interrupted");
+                    boolean stalled = e instanceof TimeoutException;
+                    call.end(200, Outcome.STREAM_INTERRUPTED, stalled ? "upstream_stream_timeout"
+                            : "upstream_stream_interrupted");
                     call.relayed();
-                    return Mono.just(buffers.wrap(STREAM_CUT));
+                    attempt.interrupted();
+                    return Mono.just(buffers.wrap(stalled ? STREAM_STALLED : STREAM_CUT));
                 });
     }
 
-    private Flux<DataBuffer> badResponse(Flux<byte[]> body, String what) {
-        return body.then(Mono.<DataBuffer>error(new GatewayException(ApiError.badGateway("upstream_bad_response",
-                "Provider '" + provider + "' " + what + "."), null, Outcome.UPSTREAM_ERROR, null))).flux();
+    private Duration nextChunkWait() {
+        long left = streamEndNanos - System.nanoTime();
+        return left < streamIdle.toNanos() ? Duration.ofNanos(Math.max(left, 0)) : streamIdle;
     }
 
-    private GatewayException upstreamError(int status, String retryAfter, byte[] bytes) {
+    private UpstreamException badResponse(String code, String message) {
+        return new UpstreamException(AttemptOutcome.BAD_RESPONSE, 0, ApiError.badGateway(code, message), null,
+                Outcome.UPSTREAM_ERROR, null);
+    }
+
+    private Flux<DataBuffer> badResponse(Flux<byte[]> body, String what) {
+        return body.then(Mono.<DataBuffer>error(badResponse("upstream_bad_response",
+                "Provider '" + provider + "' " + what + "."))).flux();
+    }
+
+    private UpstreamException upstreamError(int status, String retryAfter, byte[] bytes) {
         JsonNode error = null;
         try {
             JsonNode root = wire.mapper().readTree(bytes);
@@ -159,22 +198,23 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
         String upstreamMessage = error != null ? error.path("message").asString("")
                 : snippet(bytes);
         if (status == 401 || status == 403) {
-            return new GatewayException(ApiError.badGateway("upstream_auth_failed", "Provider '" + provider
+            return new UpstreamException(AttemptOutcome.AUTH_FAILED, status, ApiError.badGateway("upstream_auth_failed", "Provider '" + provider
                     + "' rejected the gateway's credentials (HTTP " + status + "); the operator must check "
                     + "tollgate.providers." + provider + ".api-key."), null, Outcome.UPSTREAM_ERROR, null);
         }
         if (status >= 500) {
-            return new GatewayException(ApiError.badGateway("upstream_error", "Provider '" + provider
+            return new UpstreamException(AttemptOutcome.HTTP_5XX, status, ApiError.badGateway("upstream_error", "Provider '" + provider
                     + "' failed with HTTP " + status + (upstreamMessage.isEmpty() ? "." : ": " + upstreamMessage)),
                     null, Outcome.UPSTREAM_ERROR, retryAfter);
         }
+        AttemptOutcome kind = status == 429 ? AttemptOutcome.HTTP_429 : AttemptOutcome.HTTP_4XX;
         if (error != null) {
             ApiError passed = new ApiError(status, error.path("type").asString(ApiError.INVALID_REQUEST),
                     error.path("code").isNull() ? null : error.path("code").asString(null), upstreamMessage,
                     error.path("param").isNull() ? null : error.path("param").asString(null));
-            return new GatewayException(passed, bytes, Outcome.UPSTREAM_CLIENT_ERROR, retryAfter);
+            return new UpstreamException(kind, status, passed, bytes, Outcome.UPSTREAM_CLIENT_ERROR, retryAfter);
         }
-        return new GatewayException(new ApiError(status, ApiError.INVALID_REQUEST, "upstream_error", "Provider '"
+        return new UpstreamException(kind, status, new ApiError(status, ApiError.INVALID_REQUEST, "upstream_error", "Provider '"
                 + provider + "' refused the request with HTTP " + status
                 + (upstreamMessage.isEmpty() ? "." : ": " + upstreamMessage), null),
                 null, Outcome.UPSTREAM_CLIENT_ERROR, retryAfter);
@@ -189,9 +229,8 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
     private Mono<byte[]> aggregate(Flux<byte[]> body) {
         return body.collect(ByteArrayOutputStream::new, (out, chunk) -> {
             if (out.size() + chunk.length > maxBody) {
-                throw new GatewayException(ApiError.badGateway("upstream_response_too_large", "Provider '" + provider
-                        + "' sent a response larger than the gateway's limit of " + maxBody + " bytes."),
-                        null, Outcome.UPSTREAM_ERROR, null);
+                throw badResponse("upstream_response_too_large", "Provider '" + provider
+                        + "' sent a response larger than the gateway's limit of " + maxBody + " bytes.");
             }
             out.write(chunk, 0, chunk.length);
         }).map(ByteArrayOutputStream::toByteArray);

@@ -9,6 +9,7 @@ import dev.tollgate.api.ApiError;
 import dev.tollgate.api.ChatRequest;
 import dev.tollgate.metering.CallRecord;
 import dev.tollgate.metering.TokenCounter;
+import dev.tollgate.resilience.BackendGuards;
 import dev.tollgate.routing.Decision;
 import dev.tollgate.routing.RouteRequest;
 import dev.tollgate.routing.Router;
@@ -23,9 +24,11 @@ import reactor.core.publisher.Mono;
 public final class RouteFilter implements GlobalFilter, Ordered {
 
     private final TokenCounter tokens;
+    private final BackendGuards guards;
 
-    public RouteFilter(TokenCounter tokens) {
+    public RouteFilter(TokenCounter tokens, BackendGuards guards) {
         this.tokens = tokens;
+        this.guards = guards;
     }
 
     @Override
@@ -43,7 +46,7 @@ public final class RouteFilter implements GlobalFilter, Ordered {
         ChatRequest request = call.request();
         RouteRequest routeRequest = RouteRequests.of(request, exchange.getRequest().getHeaders(), call.principal(),
                 tokens);
-        Decision decision = Router.decide(routeRequest, tables, call.startedAt());
+        Decision decision = Router.decide(routeRequest, tables, guards.health(), call.startedAt());
         if (decision instanceof Decision.Refused refused) {
             ApiError error = "model_not_found".equals(refused.code()) ? ApiError.modelNotFound(refused.message())
                     : ApiError.invalidRequest(refused.code(), refused.message(), "model");

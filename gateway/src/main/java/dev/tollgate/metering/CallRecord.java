@@ -1,6 +1,8 @@
 package dev.tollgate.metering;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.tollgate.api.ChatRequest;
@@ -36,6 +38,7 @@ public final class CallRecord {
     private volatile String baselineModel;
     private volatile PriceRow baselinePrice;
     private volatile String alias;
+    private final List<Attempt> attempts = new ArrayList<>(2);
 
     public CallRecord(String requestId, Instant startedAt, long startNanos, Principal principal) {
         this.requestId = requestId;
@@ -48,10 +51,27 @@ public final class CallRecord {
         return completed.compareAndSet(false, true);
     }
 
+    /** The backend the call is now sent to; a failover calls it again for the next one, clearing the last's usage. */
     public void served(String provider, String model, PriceRow price) {
         this.provider = provider;
         this.model = model;
         this.price = price;
+        this.usage = null;
+        this.tap = null;
+    }
+
+    /** Appends one attempt (failover order). */
+    public void attempt(Attempt attempt) {
+        synchronized (attempts) {
+            attempts.add(attempt);
+        }
+    }
+
+    /** The attempts so far, in order. */
+    public List<Attempt> attempts() {
+        synchronized (attempts) {
+            return List.copyOf(attempts);
+        }
     }
 
     public void firstByte(long nanos) {

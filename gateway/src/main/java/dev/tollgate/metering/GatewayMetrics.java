@@ -35,6 +35,8 @@ public final class GatewayMetrics {
     public static final String LEDGER_WRITE_FAILURES = "tollgate.ledger.write.failures";
     public static final String LEDGER_QUEUE = "tollgate.ledger.queue.size";
     public static final String UNAUTHENTICATED = "tollgate.unauthenticated.requests";
+    public static final String UPSTREAM_ATTEMPTS = "tollgate.upstream.attempts";
+    public static final String FAILOVERS = "tollgate.failovers";
 
     /** Label value where there is no provider or model (refused before routing). */
     public static final String NONE = "none";
@@ -49,6 +51,8 @@ public final class GatewayMetrics {
     private final Map<SeriesKey, Series> series = new ConcurrentHashMap<>();
     private final Map<BackendKey, Timer[]> timers = new ConcurrentHashMap<>();
     private final Map<String, ExactSum> savings = new ConcurrentHashMap<>();
+    private final Map<Attempt, Counter> attempts = new ConcurrentHashMap<>();
+    private final Map<FailoverKey, Counter> failovers = new ConcurrentHashMap<>();
 
     public GatewayMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -92,6 +96,23 @@ public final class GatewayMetrics {
                 t[1].record(ttftNanos, TimeUnit.NANOSECONDS);
             }
         }
+    }
+
+    /** One attempt at one backend ended ({@code tollgate_upstream_attempts_total}). */
+    public void attempt(Attempt attempt) {
+        // the key ignores latency: the counter is looked up by provider, model and outcome only
+        attempts.computeIfAbsent(new Attempt(attempt.provider(), attempt.model(), attempt.outcome(), 0),
+                a -> Counter.builder(UPSTREAM_ATTEMPTS).description("Attempts at backends by outcome")
+                        .tags("provider", a.provider(), "model", a.model(), "outcome", a.outcome().label())
+                        .register(registry)).increment();
+    }
+
+    /** A call moved from a failed backend to the next candidate ({@code tollgate_failovers_total}). */
+    public void failover(String fromProvider, String toProvider, AttemptOutcome reason) {
+        failovers.computeIfAbsent(new FailoverKey(fromProvider, toProvider, reason),
+                k -> Counter.builder(FAILOVERS).description("Failovers from one backend to the next candidate")
+                        .tags("from_provider", k.from, "to_provider", k.to, "reason", k.reason.label())
+                        .register(registry)).increment();
     }
 
     public void unauthenticated() {
@@ -140,6 +161,9 @@ public final class GatewayMetrics {
     }
 
     private record BackendKey(String provider, String model) {
+    }
+
+    private record FailoverKey(String from, String to, AttemptOutcome reason) {
     }
 
     private static final class Series {

@@ -2,11 +2,14 @@ package dev.tollgate.metering;
 
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * Everything about one call, as stored in the ledger: one row per request, however it ended. {@code costUsd} is
  * null when the call was unpriced (it then also carries no price version). {@code counterfactualCostUsd} is what the
- * same usage would have cost on {@code baselineModel} (the requested model, or the alias's baseline). Immutable.
+ * same usage would have cost on {@code baselineModel} (the requested model, or the alias's baseline).
+ * {@code attempts} are the backends tried in failover order (skipped ones included); {@code failoverCount} is how
+ * many times the call moved on to another backend after a failed upstream call. Immutable.
  */
 public record LedgerEntry(
         String requestId,
@@ -33,7 +36,13 @@ public record LedgerEntry(
         boolean estimated,
         BigDecimal counterfactualCostUsd,
         String baselineModel,
-        String routeAlias) {
+        String routeAlias,
+        List<Attempt> attempts,
+        int failoverCount) {
+
+    public LedgerEntry {
+        attempts = attempts != null ? List.copyOf(attempts) : List.of();
+    }
 
     /** A row without counterfactual (calls that reached no backend). */
     public LedgerEntry(String requestId, Instant time, String team, String keyId, String app, String requestedModel,
@@ -42,6 +51,6 @@ public record LedgerEntry(
             long latencyMicros, Long ttftMicros, int status, String outcome, String errorCode, boolean estimated) {
         this(requestId, time, team, keyId, app, requestedModel, provider, model, stream, inputTokens, cachedInputTokens,
                 cacheWriteTokens, outputTokens, reasoningTokens, costUsd, priceVersion, latencyMicros, ttftMicros, status,
-                outcome, errorCode, estimated, null, null, null);
+                outcome, errorCode, estimated, null, null, null, List.of(), 0);
     }
 }

@@ -60,8 +60,10 @@ public final class LedgerWriter {
     private static final String INSERT = "INSERT INTO ledger (request_id, ts, day_utc, team, key_id, app, requested_model, "
             + "provider, model, stream, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, "
             + "reasoning_tokens, cost_usd, price_version, latency_us, ttft_us, status, outcome, error_code, estimated, "
-            + "counterfactual_cost_usd, baseline_model, route_alias) "
-            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            + "counterfactual_cost_usd, baseline_model, route_alias, attempts, failover_count) "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    /** Attempts kept on a row at most (the column holds their JSON); a call tries at most a few. */
+    static final int MAX_ATTEMPTS_STORED = 32;
     private static final String DUPLICATE_KEY = "23505";
 
     private final DataSource dataSource;
@@ -256,6 +258,39 @@ public final class LedgerWriter {
         return e.getCause() instanceof SQLException cause && DUPLICATE_KEY.equals(cause.getSQLState());
     }
 
+    /**
+     * The attempts as a JSON array ({@code [{"provider":..,"model":..,"outcome":..,"latency_us":..}]}); ids come
+     * from configuration and the price tables, so only quotes and backslashes need escaping. Null when none.
+     */
+    static String attemptsJson(List<Attempt> attempts) {
+        if (attempts.isEmpty()) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder(64 * attempts.size()).append('[');
+        for (int k = 0; k < Math.min(attempts.size(), MAX_ATTEMPTS_STORED); k++) {
+            Attempt a = attempts.get(k);
+            if (k > 0) {
+                sb.append(',');
+            }
+            sb.append("{\"provider\":\"").append(jsonEscape(a.provider())).append("\",\"model\":\"")
+                    .append(jsonEscape(a.model())).append("\",\"outcome\":\"").append(a.outcome().label())
+                    .append("\",\"latency_us\":").append(a.latencyMicros()).append('}');
+        }
+        return sb.append(']').toString();
+    }
+
+    private static String jsonEscape(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int k = 0; k < s.length(); k++) {
+            char c = s.charAt(k);
+            if (c == '"' || c == '\\') {
+                sb.append('\\');
+            }
+            sb.append(c < 0x20 ? ' ' : c);
+        }
+        return sb.toString();
+    }
+
     private static void bind(PreparedStatement ps, LedgerEntry e) throws SQLException {
         int i = 1;
         ps.setString(i++, e.requestId());
@@ -296,7 +331,9 @@ public final class LedgerWriter {
             ps.setBigDecimal(i++, e.counterfactualCostUsd());
         }
         ps.setString(i++, truncate(e.baselineModel(), 256));
-        ps.setString(i, e.routeAlias());
+        ps.setString(i++, e.routeAlias());
+        ps.setString(i++, attemptsJson(e.attempts()));
+        ps.setInt(i, e.failoverCount());
     }
 
     private static String truncate(String s, int max) {

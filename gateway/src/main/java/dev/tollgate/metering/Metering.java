@@ -1,6 +1,7 @@
 package dev.tollgate.metering;
 
 import java.math.BigDecimal;
+import java.util.List;
 
 import dev.tollgate.pricing.CostCalculator;
 import dev.tollgate.pricing.PriceRow;
@@ -61,13 +62,26 @@ public final class Metering {
         metrics.record(call.principal().team(), call.provider(), call.model(), call.outcome(), usage, cost,
                 counterfactual, durationNanos, ttftNanos, stream);
         Usage u = usage != null ? usage : Usage.NONE;
+        List<Attempt> attempts = call.attempts();
         ledger.append(new LedgerEntry(call.requestId(), call.startedAt(), call.principal().team(),
                 call.principal().keyId(), call.principal().app(),
                 call.request() != null ? call.request().model() : null, call.provider(), call.model(), stream,
                 u.inputTokens(), u.cachedInputTokens(), u.cacheWriteTokens(), u.outputTokens(), u.reasoningTokens(),
                 cost, call.price() != null ? call.price().version() : null, durationNanos / 1000,
                 ttftNanos > 0 ? ttftNanos / 1000 : null, call.status(), call.outcome().label(), call.errorCode(),
-                u.estimated(), counterfactual, call.baselineModel(), call.alias()));
+                u.estimated(), counterfactual, call.baselineModel(), call.alias(), attempts,
+                failovers(attempts)));
+    }
+
+    /** Moves to another backend after a failed upstream call: upstream calls made, less the first. */
+    static int failovers(List<Attempt> attempts) {
+        int sent = 0;
+        for (Attempt a : attempts) {
+            if (!a.outcome().skipped()) {
+                sent++;
+            }
+        }
+        return Math.max(sent - 1, 0);
     }
 
     /**

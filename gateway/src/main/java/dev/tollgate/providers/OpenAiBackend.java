@@ -36,7 +36,6 @@ final class OpenAiBackend implements Backend {
         Map<String, String> extra = config.headers();
         this.client = base
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
-                .responseTimeout(config.responseTimeout())
                 .headers(h -> {
                     h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
                     h.set(HttpHeaderNames.ACCEPT, "application/json, text/event-stream");

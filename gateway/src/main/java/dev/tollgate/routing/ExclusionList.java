@@ -86,7 +86,7 @@ final class ExclusionList extends AbstractList<Exclusion> implements RandomAcces
             case QUALITY_TOO_LOW -> c.quality().score(m.model(), c.task()) + " < " + c.minQuality() + " for "
                     + c.task().yamlName();
             case PRICE_ABOVE_MAXIMUM -> Router.overPriceCap(c.policy(), m.rowAt(c.now()));
-            case UNHEALTHY -> c.health().unavailableReason(o.provider());
+            case UNHEALTHY -> c.health().unavailableReason(o.provider(), o.modelId(), c.now());
             case COST_ABOVE_MAXIMUM -> {
                 PriceRow row = m.rowAt(c.now());
                 long pico = row.estimatePicoUsd(promptTokens, Math.min(c.expectedBase(), m.maxOutputTokens()));

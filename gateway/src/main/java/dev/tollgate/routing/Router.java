@@ -160,7 +160,7 @@ public final class Router {
                 exclusions.add(at, Exclusion.Kind.PRICE_ABOVE_MAXIMUM);
                 continue;
             }
-            String unhealthy = health.unavailableReason(provider);
+            String unhealthy = health.unavailableReason(provider, offering.modelId(), now);
             if (unhealthy != null) {
                 exclusions.add(at, Exclusion.Kind.UNHEALTHY);
                 continue;
@@ -304,7 +304,8 @@ public final class Router {
             if (c != 0) {
                 return c;
             }
-            c = Long.compare(health.latencyMicros(a.offering().provider()), health.latencyMicros(b.offering().provider()));
+            c = Long.compare(health.latencyMicros(a.offering().provider(), a.offering().modelId()),
+                    health.latencyMicros(b.offering().provider(), b.offering().modelId()));
             if (c != 0) {
                 return c;
             }

@@ -31,6 +31,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import dev.tollgate.TollgateApplication;
+import dev.tollgate.resilience.BackendGuards;
 
 /**
  * The gateway on a random port, in its real configuration but for: fake upstreams on loopback, in-memory H2, test
@@ -85,7 +86,8 @@ public abstract class GatewayITSupport {
         r.add("tollgate.providers." + id + ".base-url", () -> url);
         r.add("tollgate.providers." + id + ".api-key", () -> UPSTREAM_KEY);
         r.add("tollgate.providers." + id + ".prices", () -> prices);
-        r.add("tollgate.providers." + id + ".response-timeout", () -> "1500ms");
+        r.add("tollgate.providers." + id + ".resilience.first-byte-timeout", () -> "1500ms");
+        r.add("tollgate.providers." + id + ".resilience.stream-idle-timeout", () -> "1500ms");
         r.add("tollgate.providers." + id + ".connect-timeout", () -> "1s");
     }
 
@@ -97,10 +99,15 @@ public abstract class GatewayITSupport {
 
     protected JdbcTemplate jdbc;
 
+    @Autowired
+    protected BackendGuards guards;
+
     @BeforeEach
     void resetWorld() {
         CLOCK.set(NOW);
         jdbc = new JdbcTemplate(dataSource);
+        // Breakers opened by one test's faults must not exclude a backend from the next test.
+        guards.reset();
     }
 
     protected URI uri(String path) {

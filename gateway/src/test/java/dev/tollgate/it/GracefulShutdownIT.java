@@ -224,7 +224,7 @@ class GracefulShutdownIT {
                 "--tollgate.providers.fake-openai.base-url=" + upstream.baseUrl(),
                 "--tollgate.providers.fake-openai.api-key=" + GatewayITSupport.UPSTREAM_KEY,
                 "--tollgate.providers.fake-openai.prices=openai",
-                "--tollgate.providers.fake-openai.response-timeout=20s",
+                "--tollgate.providers.fake-openai.resilience.first-byte-timeout=20s",
                 "--tollgate.providers.sim.type=simulated",
                 "--tollgate.providers.sim.prices=anthropic",
                 "--tollgate.providers.sim.simulated.latency=0ms"));

@@ -76,7 +76,7 @@ class LedgerPostgresIT extends GatewayITSupport {
     void flywayMigratedTheLedgerSchemaOnPostgres() {
         assertThat(jdbc.queryForObject("SELECT version()", String.class)).startsWith("PostgreSQL");
         assertThat(jdbc.queryForList("SELECT version FROM flyway_schema_history WHERE success", String.class))
-                .containsExactly("1", "2");
+                .containsExactly("1", "2", "3");
         Map<String, String> types = jdbc.query("SELECT column_name, data_type, numeric_precision, numeric_scale "
                 + "FROM information_schema.columns WHERE table_name = 'ledger'", rs -> {
                     Map<String, String> m = new TreeMap<>();
@@ -89,7 +89,8 @@ class LedgerPostgresIT extends GatewayITSupport {
                     }
                     return m;
                 });
-        assertThat(types).hasSize(26).containsEntry("request_id", "character varying")
+        assertThat(types).hasSize(28).containsEntry("request_id", "character varying")
+                .containsEntry("attempts", "character varying").containsEntry("failover_count", "integer")
                 .containsEntry("counterfactual_cost_usd", "numeric(30,12)")
                 .containsEntry("ts", "timestamp with time zone").containsEntry("day_utc", "date")
                 .containsEntry("stream", "boolean").containsEntry("input_tokens", "bigint")
@@ -128,6 +129,9 @@ class LedgerPostgresIT extends GatewayITSupport {
         assertThat(((Date) row.get("day_utc")).toLocalDate()).isEqualTo(LocalDate.of(2026, 11, 15));
         assertThat(row.get("latency_us")).isInstanceOf(Long.class);
         assertThat(row.get("ttft_us")).isInstanceOf(Long.class);
+        assertThat((String) row.get("attempts")).matches(
+                "\\[\\{\"provider\":\"fake-openai\",\"model\":\"gpt-4o-mini\",\"outcome\":\"success\",\"latency_us\":\\d+}]");
+        assertThat(row).containsEntry("failover_count", 0);
     }
 
     @Test

@@ -90,7 +90,8 @@ class TablesReloadIT {
         r.add("tollgate.providers.fake-openai.base-url", UPSTREAM::baseUrl);
         r.add("tollgate.providers.fake-openai.api-key", () -> "sk-upstream-secret-456");
         r.add("tollgate.providers.fake-openai.prices", () -> "openai");
-        r.add("tollgate.providers.fake-openai.response-timeout", () -> "1500ms");
+        r.add("tollgate.providers.fake-openai.resilience.first-byte-timeout", () -> "1500ms");
+        r.add("tollgate.providers.fake-openai.resilience.stream-idle-timeout", () -> "1500ms");
         r.add("tollgate.providers.fake-openai.connect-timeout", () -> "1s");
     }
 

@@ -1,0 +1,188 @@
+package dev.tollgate.resilience;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.tollgate.config.TollgateProperties;
+import dev.tollgate.config.TollgateProperties.BackendResilience;
+import dev.tollgate.metering.AttemptOutcome;
+import dev.tollgate.routing.Health;
+import io.github.resilience4j.bulkhead.Bulkhead;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
+import io.github.resilience4j.bulkhead.BulkheadRegistry;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+
+/**
+ * Resilience4j wiring per backend: one circuit breaker per offering (provider + model, named
+ * {@code provider/model}), one bulkhead per provider, and the {@link Health} snapshot routing reads.
+ * <p>
+ * Health is an immutable snapshot in an {@link AtomicReference}, rebuilt only when a breaker changes state or a
+ * cool-down starts (rare), so a call reads it without locks or scans. An open breaker is recorded with the instant
+ * its wait ends ({@code until}); routing lets the backend back in after it, and the breaker's own permission check
+ * (same injected {@link Clock}) moves it to half-open, whose probes decide whether it closes again. A cool-down
+ * from {@code retry-after} is the breaker forced open for that long ({@link CircuitBreaker#transitionToOpenStateFor}),
+ * so it too ends in half-open probes. Thread-safe.
+ */
+public final class BackendGuards {
+
+    private static final Logger log = LoggerFactory.getLogger(BackendGuards.class);
+
+    private final Clock clock;
+    private final BackendResilience defaults;
+    private final Map<String, BackendResilience> byProvider;
+    private final Duration maxCoolDown;
+    private final CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
+    private final BulkheadRegistry bulkheads = BulkheadRegistry.ofDefaults();
+    private final Map<String, Map<String, BackendGuard>> guards = new ConcurrentHashMap<>();
+    /** Why each breaker is open and until when, by breaker name; guarded by {@code this}. */
+    private final Map<String, Health.Backend> openBreakers = new HashMap<>();
+    private final AtomicReference<Health> health = new AtomicReference<>(Health.ALL_UP);
+
+    public BackendGuards(TollgateProperties.Resilience resilience, Map<String, TollgateProperties.Provider> providers,
+            Clock clock) {
+        this.clock = clock;
+        this.defaults = resilience.defaults();
+        this.maxCoolDown = resilience.maxCoolDown();
+        Map<String, BackendResilience> settings = new HashMap<>();
+        providers.forEach((id, p) -> settings.put(id, defaults.overriddenBy(p.resilience())));
+        this.byProvider = Map.copyOf(settings);
+    }
+
+    /** The guard of one offering, created on first use. */
+    public BackendGuard guard(String provider, String model) {
+        Map<String, BackendGuard> models = guards.get(provider);
+        BackendGuard g = models != null ? models.get(model) : null;
+        return g != null ? g : guards.computeIfAbsent(provider, p -> new ConcurrentHashMap<>())
+                .computeIfAbsent(model, m -> newGuard(provider, m));
+    }
+
+    /** The current health snapshot for routing. */
+    public Health health() {
+        return health.get();
+    }
+
+    public CircuitBreakerRegistry breakers() {
+        return breakers;
+    }
+
+    public BulkheadRegistry bulkheads() {
+        return bulkheads;
+    }
+
+    /** Every guard created so far (backends that have been called). */
+    public List<BackendGuard> all() {
+        return guards.values().stream().flatMap(m -> m.values().stream()).toList();
+    }
+
+    /** The settings of a provider's backends. */
+    public BackendResilience settings(String provider) {
+        return byProvider.getOrDefault(provider, defaults);
+    }
+
+    /** Longest cool-down a {@code retry-after} may impose. */
+    public Duration maxCoolDown() {
+        return maxCoolDown;
+    }
+
+    /** Closes every breaker and ends every cool-down (an operator's "the outage is over"; tests start clean). */
+    public synchronized void reset() {
+        breakers.getAllCircuitBreakers().forEach(CircuitBreaker::reset);
+        openBreakers.clear();
+        publish();
+    }
+
+    void coolDown(BackendGuard guard, Duration duration, AttemptOutcome cause) {
+        Duration d = duration.compareTo(maxCoolDown) > 0 ? maxCoolDown : duration;
+        if (d.isZero() || d.isNegative()) {
+            return;
+        }
+        String reason = "cooling down after " + (cause == AttemptOutcome.HTTP_429 ? "HTTP 429" : "HTTP 503")
+                + " with retry-after";
+        synchronized (this) {
+            // Recorded before the transition so the state listener keeps this reason for it.
+            openBreakers.put(guard.breaker().getName(), new Health.Backend(reason, clock.instant().plus(d),
+                    Long.MAX_VALUE));
+            try {
+                guard.breaker().transitionToOpenStateFor(d);
+            } catch (RuntimeException e) {
+                log.debug("breaker {} could not be cooled down: {}", guard, e.toString());
+            }
+            publish();
+        }
+    }
+
+    private BackendGuard newGuard(String provider, String model) {
+        BackendResilience s = settings(provider);
+        CircuitBreakerConfig config = CircuitBreakerConfig.custom()
+                .clock(clock)
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(s.slidingWindowSize())
+                .minimumNumberOfCalls(s.minimumNumberOfCalls())
+                .failureRateThreshold(s.failureRateThreshold())
+                .slowCallRateThreshold(s.slowCallRateThreshold())
+                .slowCallDurationThreshold(s.slowCallDuration())
+                .waitDurationInOpenState(s.waitDurationInOpenState())
+                .permittedNumberOfCallsInHalfOpenState(s.permittedCallsInHalfOpenState())
+                .build();
+        CircuitBreaker breaker = breakers.circuitBreaker(provider + "/" + model, config);
+        breaker.getEventPublisher().onStateTransition(e -> stateChanged(breaker, e.getStateTransition().getToState()));
+        Bulkhead bulkhead = bulkheads.bulkhead(provider, () -> BulkheadConfig.custom()
+                .maxConcurrentCalls(s.maxConcurrentCalls())
+                .maxWaitDuration(Duration.ZERO) // never park an event-loop thread
+                .build());
+        return new BackendGuard(provider, model, breaker, bulkhead, s, this);
+    }
+
+    private synchronized void stateChanged(CircuitBreaker breaker, CircuitBreaker.State to) {
+        String name = breaker.getName();
+        switch (to) {
+            case OPEN -> {
+                Health.Backend cooling = openBreakers.get(name);
+                Instant now = clock.instant();
+                if (cooling == null || cooling.until() == null || !cooling.until().isAfter(now)) {
+                    long waitMillis = breaker.getCircuitBreakerConfig().getWaitIntervalFunctionInOpenState().apply(1);
+                    openBreakers.put(name, new Health.Backend(String.format("circuit breaker open: failure rate %.0f%%,"
+                            + " slow-call rate %.0f%%", breaker.getMetrics().getFailureRate(),
+                            breaker.getMetrics().getSlowCallRate()), now.plusMillis(waitMillis), Long.MAX_VALUE));
+                }
+                log.warn("circuit breaker {} opened: {}", name, openBreakers.get(name).unavailableReason());
+            }
+            case FORCED_OPEN -> openBreakers.put(name, new Health.Backend("circuit breaker forced open", null,
+                    Long.MAX_VALUE));
+            default -> {
+                openBreakers.remove(name);
+                log.info("circuit breaker {} is now {}", name, to);
+            }
+        }
+        publish();
+    }
+
+    /** Rebuilds the routing snapshot from the open breakers; called with {@code this} held. */
+    private void publish() {
+        Map<String, Map<String, Health.Backend>> byProviderModel = new HashMap<>();
+        openBreakers.forEach((name, backend) -> {
+            int slash = name.indexOf('/');
+            byProviderModel.computeIfAbsent(name.substring(0, slash), p -> new HashMap<>())
+                    .put(name.substring(slash + 1), backend);
+        });
+        byProviderModel.replaceAll((p, models) -> Map.copyOf(models));
+        health.set(new Health(byProviderModel));
+    }
+
+    @Override
+    public String toString() {
+        return "BackendGuards[" + Objects.requireNonNull(guards).size() + " providers]";
+    }
+}
