@@ -62,14 +62,10 @@ public final class DecisionJson {
         return ascii(mapper.writeValueAsString(root));
     }
 
-    /** The {@code x-tollgate-route} value: requested, chosen backend, estimated cost, number of candidates. */
-    public static String routeHeader(Decision.Routed d) {
-        return routeHeader(d, d.first(), 1, null);
-    }
-
     /**
-     * The route header of the attempt that is serving: which candidate, and after a failover which attempt it is
-     * and the backends that failed before it ({@code provider/model:reason,...}).
+     * The {@code x-tollgate-route} value of the attempt that is serving: requested, its backend, its estimated cost,
+     * the number of candidates, and after a failover which attempt it is and the backends that failed before it
+     * ({@code provider/model:reason,...}).
      */
     public static String routeHeader(Decision.Routed d, Candidate served, int attempt, String failedOver) {
         String head = "requested=" + ascii(d.requested()) + "; backend=" + served.offering().provider() + "/"

@@ -117,7 +117,7 @@ final class Failover {
                 failedOver != null ? failedOver.toString() : null));
         BackendResilience limits = guard.settings();
         long start = System.nanoTime();
-        UpstreamAttempt attempt = new UpstreamAttempt(candidate, guard, start);
+        UpstreamAttempt attempt = new UpstreamAttempt(guard, start);
         long total = limits.totalTimeout().toNanos();
         long firstByteBudget = Math.min(Math.min(limits.firstByteTimeout().toNanos(), total), remainingNanos);
         ResponseRelay relay = new ResponseRelay(call, attempt, response, ctx.wire(), ctx.tokens(), ctx.maxBody(),

@@ -6,17 +6,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import dev.tollgate.metering.Attempt;
 import dev.tollgate.metering.AttemptOutcome;
 import dev.tollgate.resilience.BackendGuard;
-import dev.tollgate.routing.Candidate;
 
 /**
- * One attempt of a call at one candidate: when it was sent, whether its first byte has gone to the client (which
+ * One attempt of a call at one backend: when it was sent, whether its first byte has gone to the client (which
  * commits the call to it: no failover after that), and the single place its end is recorded (breaker, bulkhead,
  * ledger attempt, metric). Its signals can race (a timeout against a late answer, a cancel against completion), so
  * the end is decided by a CAS and the first byte is written once. Thread-safe.
  */
 final class UpstreamAttempt {
 
-    private final Candidate candidate;
     private final BackendGuard guard;
     private final long startNanos;
     private final AtomicBoolean ended = new AtomicBoolean();
@@ -24,22 +22,17 @@ final class UpstreamAttempt {
     private volatile boolean abandoned;
     private volatile boolean interrupted;
 
-    UpstreamAttempt(Candidate candidate, BackendGuard guard, long startNanos) {
-        this.candidate = candidate;
+    UpstreamAttempt(BackendGuard guard, long startNanos) {
         this.guard = guard;
         this.startNanos = startNanos;
     }
 
-    Candidate candidate() {
-        return candidate;
-    }
-
     String provider() {
-        return candidate.offering().provider();
+        return guard.provider();
     }
 
     String model() {
-        return candidate.offering().modelId();
+        return guard.model();
     }
 
     /** The first byte of the answer is going to the client: the breaker records a success (time to first byte). */

@@ -6,7 +6,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -183,6 +182,6 @@ public final class BackendGuards {
 
     @Override
     public String toString() {
-        return "BackendGuards[" + Objects.requireNonNull(guards).size() + " providers]";
+        return "BackendGuards[" + guards.size() + " providers]";
     }
 }

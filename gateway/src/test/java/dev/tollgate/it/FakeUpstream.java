@@ -7,6 +7,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -126,6 +127,23 @@ public final class FakeUpstream implements AutoCloseable {
     /** Never answers. */
     public static Behaviour hang() {
         return (req, res, in) -> Mono.never();
+    }
+
+    /** Closes the connection without answering (a crashed or reset upstream). */
+    public static Behaviour reset() {
+        return (req, res, in) -> Mono.fromRunnable(() -> res.withConnection(c -> c.channel().close()))
+                .then(Mono.never());
+    }
+
+    /** The first {@code n} calls get {@code first}, every later one {@code then}. */
+    public static Behaviour firstThen(int n, Behaviour first, Behaviour then) {
+        AtomicInteger calls = new AtomicInteger();
+        return (req, res, in) -> (calls.getAndIncrement() < n ? first : then).answer(req, res, in);
+    }
+
+    /** How many requests arrived since the last {@link #behave}. */
+    public int receivedCount() {
+        return received.size();
     }
 
     /** A 200 JSON answer of {@code bytes} bytes. */

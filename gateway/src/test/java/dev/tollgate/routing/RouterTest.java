@@ -152,6 +152,42 @@ class RouterTest {
     }
 
     @Test
+    void unhealthyBackendIsExcludedWithItsReasonUntilItsTimeIsUp() {
+        Instant until = NOW.plusSeconds(30);
+        Health health = new Health(Map.of("beta", Map.of("chat",
+                new Health.Backend("circuit breaker open: failure rate 60%", until, Long.MAX_VALUE))));
+
+        Decision.Routed during = (Decision.Routed) Router.decide(request("chat", null, 1000, null, false), tables,
+                health, NOW);
+        Decision.Routed after = (Decision.Routed) Router.decide(request("chat", null, 1000, null, false), tables,
+                health, until);
+
+        assertThat(providers(during)).containsExactly("alpha", "gamma");
+        assertThat(during.exclusions()).singleElement().satisfies(e -> {
+            assertThat(e.provider() + "/" + e.model()).isEqualTo("beta/chat");
+            assertThat(e.kind()).isEqualTo(Exclusion.Kind.UNHEALTHY);
+            assertThat(e.reason()).isEqualTo("backend unavailable (circuit breaker open: failure rate 60% until "
+                    + "2026-01-15T10:00:30Z)");
+        });
+        assertThat(providers(after)).as("half-open probes let it back in").containsExactly("beta", "alpha", "gamma");
+    }
+
+    @Test
+    void healthOfOneModelLeavesTheProvidersOtherModelsIn() {
+        Health health = new Health(Map.of("beta", Map.of("chat",
+                new Health.Backend("circuit breaker forced open", null, Long.MAX_VALUE))));
+
+        Decision.Routed summarize = (Decision.Routed) Router.decide(request("summarize", null, 1000, null, false),
+                tables, health, NOW.plusSeconds(86_400));
+        Decision chat = Router.decide(request("chat", "beta", 1000, null, false), tables, health,
+                NOW.plusSeconds(86_400));
+
+        assertThat(providers(summarize)).contains("beta");
+        assertThat(chat).as("no end given: out until further notice").isInstanceOf(Decision.Refused.class);
+        assertThat(((Decision.Refused) chat).message()).contains("circuit breaker forced open");
+    }
+
+    @Test
     void tieIsBrokenByProviderIdWhateverTheCatalogOrder() {
         Tables reversed = tablesWithBackends("gamma", "alpha");
 

@@ -1,0 +1,501 @@
+package dev.tollgate.it;
+
+import static dev.tollgate.it.FakeUpstream.chatCompletion;
+import static dev.tollgate.it.FakeUpstream.chunk;
+import static dev.tollgate.it.FakeUpstream.error;
+import static dev.tollgate.it.FakeUpstream.finishChunk;
+import static dev.tollgate.it.FakeUpstream.usageChunk;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.net.ServerSocket;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Failover through real HTTP, one fault per test: what the client receives, the route header, the ledger row's
+ * attempts and failover count, and the metrics. Backends (the shared ones of {@link GatewayITSupport} are switched
+ * off here, so every candidate list is known):
+ * <ul>
+ * <li>{@code a-first}, {@code b-second}: both priced by the openai table, so {@code gpt-4o-mini} ties on cost and
+ * quality and {@code a-first} is tried first (provider id order). {@code a-first} takes one call at a time.</li>
+ * <li>{@code k-refused} (a closed port) and {@code m-mistral}: both priced by the mistral table.</li>
+ * <li>{@code cheap}: priced by the deepseek table, the cheapest backend of the {@code good-enough} alias.</li>
+ * </ul>
+ * First-byte and stream idle timeouts 1.5 s; call deadline 2.5 s.
+ */
+class FailoverIT extends GatewayITSupport {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final FakeUpstream FIRST = FakeUpstream.start();
+    private static final FakeUpstream SECOND = FakeUpstream.start();
+    private static final FakeUpstream CHEAP = FakeUpstream.start();
+    private static final String OK = chatCompletion("hello", 10, 5);
+    private static final String MINI = "a-first/gpt-4o-mini";
+
+    @DynamicPropertySource
+    static void failoverBackends(DynamicPropertyRegistry r) {
+        for (String off : List.of("fake-openai", "fake-deepseek", "dead", "sim")) {
+            r.add("tollgate.providers." + off + ".enabled", () -> "false");
+        }
+        backend(r, "a-first", "openai", FIRST.baseUrl());
+        backend(r, "b-second", "openai", SECOND.baseUrl());
+        backend(r, "k-refused", "mistral", "http://127.0.0.1:" + closedPort() + "/v1");
+        backend(r, "m-mistral", "mistral", SECOND.baseUrl());
+        backend(r, "cheap", "deepseek", CHEAP.baseUrl());
+        r.add("tollgate.providers.a-first.resilience.max-concurrent-calls", () -> "1");
+        r.add("tollgate.resilience.deadline", () -> "2500ms");
+    }
+
+    private static void backend(DynamicPropertyRegistry r, String id, String prices, String url) {
+        r.add("tollgate.providers." + id + ".type", () -> "openai");
+        r.add("tollgate.providers." + id + ".base-url", () -> url);
+        r.add("tollgate.providers." + id + ".api-key", () -> "sk-upstream");
+        r.add("tollgate.providers." + id + ".prices", () -> prices);
+        r.add("tollgate.providers." + id + ".connect-timeout", () -> "1s");
+        r.add("tollgate.providers." + id + ".resilience.first-byte-timeout", () -> "1500ms");
+        r.add("tollgate.providers." + id + ".resilience.stream-idle-timeout", () -> "1500ms");
+    }
+
+    private static int closedPort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @AfterAll
+    static void stopUpstreams() {
+        FIRST.close();
+        SECOND.close();
+        CHEAP.close();
+    }
+
+    @BeforeEach
+    void healthyUpstreams() {
+        FIRST.behave(FakeUpstream.json(200, OK));
+        SECOND.behave(FakeUpstream.json(200, OK));
+        CHEAP.behave(FakeUpstream.json(200, OK));
+    }
+
+    // ------------------------------------------------------------------ failures that fail over
+
+    @Test
+    void upstream500FailsOverToTheNextCandidateUnseenByTheClient() throws Exception {
+        FIRST.behave(FakeUpstream.json(500, error("server_error", null, "boom")));
+        BigDecimal failovers = metric("tollgate_failovers_total",
+                "from_provider=\"a-first\",reason=\"http_5xx\",to_provider=\"b-second\"");
+        BigDecimal failedAttempts = metric("tollgate_upstream_attempts_total",
+                "model=\"gpt-4o-mini\",outcome=\"http_5xx\",provider=\"a-first\"");
+
+        HttpResponse<String> response = post(ALPHA, chatBody("gpt-4o-mini", false));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(response.body()).path("choices").get(0).path("message").path("content").asString())
+                .isEqualTo("hello");
+        assertThat(response.headers().firstValue("x-tollgate-provider")).hasValue("b-second");
+        assertThat(response.headers().firstValue("x-tollgate-route").orElseThrow())
+                .contains("backend=b-second/gpt-4o-mini", "attempt=2", "failed_over=a-first/gpt-4o-mini:http_5xx");
+        assertThat(FIRST.receivedCount()).isOne();
+        Map<String, Object> row = ledgerRow(requestId(response));
+        assertThat(row).containsEntry("PROVIDER", "b-second").containsEntry("OUTCOME", "success")
+                .containsEntry("FAILOVER_COUNT", 1);
+        assertThat(attempts(row)).containsExactly("a-first/gpt-4o-mini:http_5xx", "b-second/gpt-4o-mini:success");
+        // billed once, at the backend that served (10 x 0.15 + 5 x 0.60 per 1M)
+        assertThat((BigDecimal) row.get("COST_USD")).isEqualByComparingTo("0.0000045")
+                .isEqualByComparingTo(response.headers().firstValue("x-tollgate-cost-usd").orElseThrow());
+        assertThat(metric("tollgate_failovers_total",
+                "from_provider=\"a-first\",reason=\"http_5xx\",to_provider=\"b-second\"").subtract(failovers))
+                .isEqualByComparingTo("1");
+        assertThat(metric("tollgate_upstream_attempts_total",
+                "model=\"gpt-4o-mini\",outcome=\"http_5xx\",provider=\"a-first\"").subtract(failedAttempts))
+                .isEqualByComparingTo("1");
+    }
+
+    @Test
+    void upstream503WithRetryAfterCoolsTheBackendDownUntilItsTimeIsUp() throws Exception {
+        FIRST.behave(FakeUpstream.json(503, error("server_error", null, "overloaded")).withHeader("retry-after", "30"));
+
+        HttpResponse<String> first = post(ALPHA, chatBody("gpt-4o-mini", false));
+
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(first.headers().firstValue("x-tollgate-route").orElseThrow())
+                .contains("failed_over=a-first/gpt-4o-mini:http_5xx");
+        // Cooling down: routing leaves a-first out (and says why); the next call goes straight to b-second.
+        FIRST.behave(FakeUpstream.json(200, OK));
+        HttpResponse<String> second = post(ALPHA, chatBody("gpt-4o-mini", false));
+        assertThat(second.headers().firstValue("x-tollgate-route").orElseThrow())
+                .contains("backend=b-second/gpt-4o-mini").doesNotContain("failed_over");
+        assertThat(FIRST.receivedCount()).isZero();
+        assertThat(excluded(explain("gpt-4o-mini"), MINI).path("reason").asString())
+                .startsWith("backend unavailable (cooling down after HTTP 503 with retry-after until 2026-11-15T12:00:30");
+        assertThat(backendsHealth().path("details").path("circuitBreakers").path(MINI).path("state").asString())
+                .isEqualTo("OPEN");
+
+        CLOCK.advance(Duration.ofSeconds(31));
+
+        HttpResponse<String> third = post(ALPHA, chatBody("gpt-4o-mini", false));
+        assertThat(third.headers().firstValue("x-tollgate-provider")).hasValue("a-first");
+        assertThat(FIRST.receivedCount()).isOne();
+        assertThat(backendsHealth().path("details").path("circuitBreakers").path(MINI).path("state").asString())
+                .isEqualTo("HALF_OPEN");
+    }
+
+    @Test
+    void upstream429FailsOverAndTheClientNeverSeesIt() throws Exception {
+        FIRST.behave(FakeUpstream.json(429, error("rate_limit_error", "rate_limit_exceeded", "slow down"))
+                .withHeader("retry-after", "2"));
+
+        HttpResponse<String> response = post(ALPHA, chatBody("gpt-4o-mini", false));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("retry-after")).isEmpty();
+        assertThat(response.headers().firstValue("x-tollgate-route").orElseThrow())
+                .contains("failed_over=a-first/gpt-4o-mini:http_429");
+        assertThat(attempts(ledgerRow(requestId(response))))
+                .containsExactly("a-first/gpt-4o-mini:http_429", "b-second/gpt-4o-mini:success");
+        assertThat(excluded(explain("gpt-4o-mini"), MINI).path("reason").asString())
+                .contains("cooling down after HTTP 429 with retry-after until 2026-11-15T12:00:02");
+    }
+
+    @Test
+    void refusedConnectionFailsOver() throws Exception {
+        HttpResponse<String> response = post(ALPHA, chatBody("mistral-small-latest", false));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-tollgate-provider")).hasValue("m-mistral");
+        Map<String, Object> row = ledgerRow(requestId(response));
+        assertThat(attempts(row)).containsExactly("k-refused/mistral-small-latest:connect_error",
+                "m-mistral/mistral-small-latest:success");
+        assertThat(row).containsEntry("FAILOVER_COUNT", 1);
+    }
+
+    @Test
+    void resetConnectionFailsOver() throws Exception {
+        FIRST.behave(FakeUpstream.reset());
+
+        HttpResponse<String> response = post(ALPHA, chatBody("gpt-4o-mini", false));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(attempts(ledgerRow(requestId(response))))
+                .containsExactly("a-first/gpt-4o-mini:connect_error", "b-second/gpt-4o-mini:success");
+    }
+
+    @Test
+    void hangingBackendIsCutAtItsFirstByteTimeoutAndTheNextServes() throws Exception {
+        FIRST.behave(FakeUpstream.hang());
+        long start = System.nanoTime();
+
+        HttpResponse<String> response = post(ALPHA, chatBody("gpt-4o-mini", false));
+
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(millis).isBetween(1400L, 2500L);
+        Map<String, Object> row = ledgerRow(requestId(response));
+        assertThat(attempts(row)).containsExactly("a-first/gpt-4o-mini:timeout", "b-second/gpt-4o-mini:success");
+        // the abandoned attempt is not billed: only b-second's answer
+        assertThat(row).containsEntry("INPUT_TOKENS", 10L).containsEntry("OUTPUT_TOKENS", 5L)
+                .containsEntry("ESTIMATED", false);
+    }
+
+    @Test
+    void malformedJsonFailsOver() throws Exception {
+        FIRST.behave(FakeUpstream.raw(200, "application/json", "{\"choices\": [ not json"));
+
+        HttpResponse<String> response = post(ALPHA, chatBody("gpt-4o-mini", false));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(attempts(ledgerRow(requestId(response))))
+                .containsExactly("a-first/gpt-4o-mini:bad_response", "b-second/gpt-4o-mini:success");
+    }
+
+    @Test
+    void wrongContentTypeFailsOver() throws Exception {
+        FIRST.behave(FakeUpstream.raw(200, "text/html", "<html>maintenance</html>"));
+
+        HttpResponse<String> response = post(ALPHA, chatBody("gpt-4o-mini", false));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("content-type").orElseThrow()).startsWith("application/json");
+        assertThat(attempts(ledgerRow(requestId(response))))
+                .containsExactly("a-first/gpt-4o-mini:bad_response", "b-second/gpt-4o-mini:success");
+    }
+
+    @Test
+    void hugeBodyFailsOver() throws Exception {
+        FIRST.behave(FakeUpstream.huge(300 * 1024));
+
+        HttpResponse<String> response = post(ALPHA, chatBody("gpt-4o-mini", false));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).contains("hello");
+        assertThat(attempts(ledgerRow(requestId(response))))
+                .containsExactly("a-first/gpt-4o-mini:bad_response", "b-second/gpt-4o-mini:success");
+    }
+
+    @Test
+    void streamThatBreaksBeforeItsFirstEventFailsOverAndTheClientGetsOneWholeStream() throws Exception {
+        FIRST.behave(FakeUpstream.cutSse(List.of()));
+        SECOND.behave(FakeUpstream.sse(List.of(chunk("Hel"), chunk("lo"), finishChunk(), usageChunk(12, 2), "[DONE]"),
+                Duration.ofMillis(1)));
+
+        HttpResponse<InputStream> response = openStream(ALPHA, chatBody("gpt-4o-mini", true));
+        List<String> lines = ChatCompletionsIT.readAll(lines(response));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(lines).endsWith("data: [DONE]").noneMatch(l -> l.contains("\"error\""));
+        assertThat(String.join("\n", lines)).contains("Hel", "lo");
+        Map<String, Object> row = ledgerRow(response.headers().firstValue("x-tollgate-request-id").orElseThrow());
+        assertThat(attempts(row)).containsExactly("a-first/gpt-4o-mini:connect_error",
+                "b-second/gpt-4o-mini:success");
+        assertThat(row).containsEntry("OUTCOME", "success").containsEntry("INPUT_TOKENS", 12L);
+    }
+
+    @Test
+    void cheapestBackendDownServesTheNextCheapestWithTheRouteHeaderSayingSo() throws Exception {
+        CHEAP.behave(FakeUpstream.json(503, error("server_error", null, "down for maintenance")));
+        JsonNode candidates = explain("good-enough").path("candidates");
+        // The provider 'cheap' offers the two cheapest candidates; both fail, the third (another provider) serves.
+        assertThat(offering(candidates.get(0))).isEqualTo("cheap/deepseek-chat");
+        assertThat(offering(candidates.get(1))).isEqualTo("cheap/deepseek-reasoner");
+        JsonNode next = candidates.get(2);
+        assertThat(next.path("provider").asString()).isNotEqualTo("cheap");
+
+        HttpResponse<String> response = post(ALPHA, chatBody("good-enough", false));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-tollgate-route").orElseThrow())
+                .isEqualTo("requested=good-enough; backend=" + offering(next) + "; estimated_cost_usd="
+                        + next.path("estimated_cost_usd").asString() + "; candidates=" + candidates.size()
+                        + "; attempt=3; failed_over=cheap/deepseek-chat:http_5xx,cheap/deepseek-reasoner:http_5xx");
+        Map<String, Object> row = ledgerRow(requestId(response));
+        assertThat(row.get("PROVIDER") + "/" + row.get("MODEL")).isEqualTo(offering(next));
+        assertThat(row).containsEntry("FAILOVER_COUNT", 2).containsEntry("ROUTE_ALIAS", "good-enough");
+        assertThat(attempts(row)).containsExactly("cheap/deepseek-chat:http_5xx", "cheap/deepseek-reasoner:http_5xx",
+                offering(next) + ":success");
+    }
+
+    private static String offering(JsonNode candidate) {
+        return candidate.path("provider").asString() + "/" + candidate.path("model").asString();
+    }
+
+    // ------------------------------------------------------------------ failures that do not fail over
+
+    @Test
+    void clientErrorIsPassedThroughNotRetried() throws Exception {
+        FIRST.behave(FakeUpstream.json(400, error("invalid_request_error", "bad_param", "temperature too hot")));
+
+        HttpResponse<String> response = post(ALPHA, chatBody("gpt-4o-mini", false));
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(response.body()).path("error").path("message").asString())
+                .isEqualTo("temperature too hot");
+        assertThat(SECOND.receivedCount()).isZero();
+        Map<String, Object> row = ledgerRow(requestId(response));
+        assertThat(attempts(row)).containsExactly("a-first/gpt-4o-mini:http_4xx");
+        assertThat(row).containsEntry("FAILOVER_COUNT", 0);
+    }
+
+    @Test
+    void upstreamAuthFailureIsNotRetried() throws Exception {
+        FIRST.behave(FakeUpstream.json(401, error("invalid_request_error", "invalid_api_key", "bad key")));
+
+        HttpResponse<String> response = post(ALPHA, chatBody("gpt-4o-mini", false));
+
+        assertThat(response.statusCode()).isEqualTo(502);
+        assertThat(JSON.readTree(response.body()).path("error").path("code").asString())
+                .isEqualTo("upstream_auth_failed");
+        assertThat(SECOND.receivedCount()).isZero();
+        assertThat(attempts(ledgerRow(requestId(response)))).containsExactly("a-first/gpt-4o-mini:auth_failed");
+    }
+
+    @Test
+    void streamCutAfterItsFirstEventEndsWithAnErrorEventAndIsNotRetried() throws Exception {
+        FIRST.behave(FakeUpstream.cutSse(List.of(chunk("Hel"), chunk("lo"))));
+
+        HttpResponse<InputStream> response = openStream(ALPHA, chatBody("gpt-4o-mini", true));
+        List<String> lines = ChatCompletionsIT.readAll(lines(response));
+
+        assertThat(lines).anyMatch(l -> l.contains("Hel"));
+        assertThat(lines.get(lines.size() - 1)).contains("upstream_stream_interrupted");
+        assertThat(SECOND.receivedCount()).isZero();
+        Map<String, Object> row = ledgerRow(response.headers().firstValue("x-tollgate-request-id").orElseThrow());
+        assertThat(row).containsEntry("OUTCOME", "stream_interrupted").containsEntry("ESTIMATED", true)
+                .containsEntry("FAILOVER_COUNT", 0);
+        assertThat((Long) row.get("OUTPUT_TOKENS")).isPositive();
+        assertThat((BigDecimal) row.get("COST_USD")).isPositive();
+        assertThat(attempts(row)).containsExactly("a-first/gpt-4o-mini:stream_interrupted");
+    }
+
+    @Test
+    void slowStreamStalledAfterItsFirstEventEndsWithATimeoutEventAndIsChargedForWhatWasDelivered()
+            throws Exception {
+        CountDownLatch never = new CountDownLatch(1);
+        FIRST.behave(FakeUpstream.gatedSse(List.of(chunk("Hello there"), finishChunk(), "[DONE]"), never));
+        long start = System.nanoTime();
+
+        HttpResponse<InputStream> response = openStream(ALPHA, chatBody("gpt-4o-mini", true));
+        List<String> lines = ChatCompletionsIT.readAll(lines(response));
+
+        assertThat((System.nanoTime() - start) / 1_000_000).isBetween(1400L, 4000L);
+        assertThat(lines.get(0)).contains("Hello there");
+        assertThat(lines.get(lines.size() - 1)).contains("upstream_stream_timeout");
+        assertThat(SECOND.receivedCount()).isZero();
+        Map<String, Object> row = ledgerRow(response.headers().firstValue("x-tollgate-request-id").orElseThrow());
+        assertThat(row).containsEntry("OUTCOME", "stream_interrupted").containsEntry("ERROR_CODE", "upstream_stream_timeout")
+                .containsEntry("ESTIMATED", true);
+        assertThat((Long) row.get("OUTPUT_TOKENS")).isPositive();
+        never.countDown();
+    }
+
+    @Test
+    void everyCandidateFailingGivesTheLastErrorNamingEveryAttempt() throws Exception {
+        FIRST.behave(FakeUpstream.json(500, error("server_error", null, "first down")));
+        SECOND.behave(FakeUpstream.json(502, error("server_error", null, "second down")));
+
+        HttpResponse<String> response = post(ALPHA, chatBody("gpt-4o-mini", false));
+
+        assertThat(response.statusCode()).isEqualTo(502);
+        JsonNode error = JSON.readTree(response.body()).path("error");
+        assertThat(error.path("code").asString()).isEqualTo("upstream_error");
+        assertThat(error.path("message").asString()).contains("second down",
+                "All 2 attempts failed: a-first/gpt-4o-mini:http_5xx,b-second/gpt-4o-mini:http_5xx");
+        Map<String, Object> row = ledgerRow(requestId(response));
+        assertThat(row).containsEntry("OUTCOME", "upstream_error").containsEntry("FAILOVER_COUNT", 1);
+        assertThat((BigDecimal) row.get("COST_USD")).isZero();
+    }
+
+    @Test
+    void deadlineBoundsEveryAttemptTogether() throws Exception {
+        FIRST.behave(FakeUpstream.hang());
+        SECOND.behave(FakeUpstream.hang());
+        long start = System.nanoTime();
+
+        HttpResponse<String> response = post(ALPHA, chatBody("gpt-4o-mini", false));
+
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(response.statusCode()).isEqualTo(504);
+        assertThat(JSON.readTree(response.body()).path("error").path("message").asString())
+                .contains("deadline of 2500 ms");
+        // 1.5 s for the first attempt, the 1 s left of the deadline for the second: never 3 s
+        assertThat(millis).isBetween(2400L, 2990L);
+        assertThat(attempts(ledgerRow(requestId(response))))
+                .containsExactly("a-first/gpt-4o-mini:timeout", "b-second/gpt-4o-mini:timeout");
+    }
+
+    // ------------------------------------------------------------------ breaker, bulkhead, health
+
+    @Test
+    void repeatedFailuresOpenTheBreakerAndRoutingLeavesTheBackendOutUntilHalfOpenProbesSucceed() throws Exception {
+        FIRST.behave(FakeUpstream.json(500, error("server_error", null, "boom")));
+        for (int i = 0; i < 10; i++) {
+            assertThat(post(ALPHA, chatBody("gpt-4o-mini", false)).statusCode()).isEqualTo(200);
+        }
+        assertThat(FIRST.receivedCount()).isEqualTo(10);
+
+        HttpResponse<String> routedAway = post(ALPHA, chatBody("gpt-4o-mini", false));
+
+        assertThat(routedAway.headers().firstValue("x-tollgate-route").orElseThrow())
+                .contains("backend=b-second/gpt-4o-mini").doesNotContain("failed_over");
+        assertThat(FIRST.receivedCount()).isEqualTo(10);
+        assertThat(excluded(explain("gpt-4o-mini"), MINI).path("code").asString()).isEqualTo("unhealthy");
+        assertThat(excluded(explain("gpt-4o-mini"), MINI).path("reason").asString())
+                .contains("circuit breaker open: failure rate 100%");
+        assertThat(metric("resilience4j_circuitbreaker_state", "name=\"a-first/gpt-4o-mini\",state=\"open\""))
+                .isEqualByComparingTo("1");
+        JsonNode health = backendsHealth();
+        assertThat(health.path("status").asString()).isEqualTo("UP");
+        assertThat(health.path("details").path("circuitBreakers").path(MINI).path("state").asString())
+                .isEqualTo("OPEN");
+        assertThat(get(null, "/actuator/health/readiness").statusCode()).isEqualTo(200);
+
+        // After the wait, routing lets it back in; three successful probes close the breaker.
+        FIRST.behave(FakeUpstream.json(200, OK));
+        CLOCK.advance(Duration.ofSeconds(31));
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> probe = post(ALPHA, chatBody("gpt-4o-mini", false));
+            assertThat(probe.headers().firstValue("x-tollgate-provider")).hasValue("a-first");
+        }
+        assertThat(backendsHealth().path("details").path("circuitBreakers").path(MINI).path("state").asString())
+                .isEqualTo("CLOSED");
+    }
+
+    @Test
+    void fullBulkheadSendsTheCallToTheNextCandidateWithoutWaiting() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        FIRST.behave(FakeUpstream.gatedSse(List.of(chunk("held"), finishChunk(), usageChunk(3, 1), "[DONE]"), release));
+        HttpResponse<InputStream> held = openStream(ALPHA, chatBody("gpt-4o-mini", true));
+        assertThat(held.headers().firstValue("x-tollgate-provider")).hasValue("a-first");
+
+        HttpResponse<String> response = post(ALPHA, chatBody("gpt-4o-mini", false));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-tollgate-provider")).hasValue("b-second");
+        assertThat(attempts(ledgerRow(requestId(response))))
+                .containsExactly("a-first/gpt-4o-mini:bulkhead_full", "b-second/gpt-4o-mini:success");
+        assertThat(ledgerRow(requestId(response))).containsEntry("FAILOVER_COUNT", 0);
+        release.countDown();
+        CompletableFuture.runAsync(() -> {
+            try {
+                held.body().readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }).get();
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static String requestId(HttpResponse<?> response) {
+        return response.headers().firstValue("x-tollgate-request-id").orElseThrow();
+    }
+
+    /** The row's attempts as {@code provider/model:outcome}. */
+    private static List<String> attempts(Map<String, Object> row) {
+        JsonNode array = JSON.readTree((String) row.get("ATTEMPTS"));
+        return array.valueStream().map(a -> a.path("provider").asString() + "/" + a.path("model").asString() + ":"
+                + a.path("outcome").asString()).toList();
+    }
+
+    private JsonNode explain(String model) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(uri("/v1/route/explain")).timeout(Duration.ofSeconds(10))
+                .header("authorization", "Bearer " + ALPHA).header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(chatBody(model, false))).build();
+        return JSON.readTree(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+                .send(request, HttpResponse.BodyHandlers.ofString()).body());
+    }
+
+    private static JsonNode excluded(JsonNode decision, String offering) {
+        for (JsonNode e : decision.path("excluded")) {
+            if (offering.equals(e.path("provider").asString() + "/" + e.path("model").asString())) {
+                return e;
+            }
+        }
+        throw new AssertionError(offering + " is not excluded: " + decision);
+    }
+
+    private JsonNode backendsHealth() throws Exception {
+        HttpResponse<String> response = get(null, "/actuator/health/backends");
+        assertThat(response.statusCode()).isEqualTo(200);
+        return JSON.readTree(response.body());
+    }
+}
