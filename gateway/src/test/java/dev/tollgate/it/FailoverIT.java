@@ -19,7 +19,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -101,6 +104,7 @@ class FailoverIT extends GatewayITSupport {
 
     @Test
     void upstream500FailsOverToTheNextCandidateUnseenByTheClient() throws Exception {
+        Map<String, BigDecimal> before = attemptCounters();
         FIRST.behave(FakeUpstream.json(500, error("server_error", null, "boom")));
         BigDecimal failovers = metric("tollgate_failovers_total",
                 "from_provider=\"a-first\",reason=\"http_5xx\",to_provider=\"b-second\"");
@@ -129,6 +133,7 @@ class FailoverIT extends GatewayITSupport {
         assertThat(metric("tollgate_upstream_attempts_total",
                 "model=\"gpt-4o-mini\",outcome=\"http_5xx\",provider=\"a-first\"").subtract(failedAttempts))
                 .isEqualByComparingTo("1");
+        assertAttemptMetricsMatch(before, row);
     }
 
     @Test
@@ -179,6 +184,7 @@ class FailoverIT extends GatewayITSupport {
 
     @Test
     void refusedConnectionFailsOver() throws Exception {
+        Map<String, BigDecimal> before = attemptCounters();
         HttpResponse<String> response = post(ALPHA, chatBody("mistral-small-latest", false));
 
         assertThat(response.statusCode()).isEqualTo(200);
@@ -187,6 +193,7 @@ class FailoverIT extends GatewayITSupport {
         assertThat(attempts(row)).containsExactly("k-refused/mistral-small-latest:connect_error",
                 "m-mistral/mistral-small-latest:success");
         assertThat(row).containsEntry("FAILOVER_COUNT", 1);
+        assertAttemptMetricsMatch(before, row);
     }
 
     @Test
@@ -202,6 +209,7 @@ class FailoverIT extends GatewayITSupport {
 
     @Test
     void hangingBackendIsCutAtItsFirstByteTimeoutAndTheNextServes() throws Exception {
+        Map<String, BigDecimal> before = attemptCounters();
         FIRST.behave(FakeUpstream.hang());
         long start = System.nanoTime();
 
@@ -215,6 +223,7 @@ class FailoverIT extends GatewayITSupport {
         // the abandoned attempt is not billed: only b-second's answer
         assertThat(row).containsEntry("INPUT_TOKENS", 10L).containsEntry("OUTPUT_TOKENS", 5L)
                 .containsEntry("ESTIMATED", false);
+        assertAttemptMetricsMatch(before, row);
     }
 
     @Test
@@ -254,6 +263,7 @@ class FailoverIT extends GatewayITSupport {
 
     @Test
     void streamThatBreaksBeforeItsFirstEventFailsOverAndTheClientGetsOneWholeStream() throws Exception {
+        Map<String, BigDecimal> before = attemptCounters();
         FIRST.behave(FakeUpstream.cutSse(List.of()));
         SECOND.behave(FakeUpstream.sse(List.of(chunk("Hel"), chunk("lo"), finishChunk(), usageChunk(12, 2), "[DONE]"),
                 Duration.ofMillis(1)));
@@ -268,10 +278,12 @@ class FailoverIT extends GatewayITSupport {
         assertThat(attempts(row)).containsExactly("a-first/gpt-4o-mini:connect_error",
                 "b-second/gpt-4o-mini:success");
         assertThat(row).containsEntry("OUTCOME", "success").containsEntry("INPUT_TOKENS", 12L);
+        assertAttemptMetricsMatch(before, row);
     }
 
     @Test
     void cheapestBackendDownServesTheNextCheapestWithTheRouteHeaderSayingSo() throws Exception {
+        Map<String, BigDecimal> before = attemptCounters();
         CHEAP.behave(FakeUpstream.json(503, error("server_error", null, "down for maintenance")));
         JsonNode candidates = explain("good-enough").path("candidates");
         // The provider 'cheap' offers the two cheapest candidates; both fail, the third (another provider) serves.
@@ -292,6 +304,7 @@ class FailoverIT extends GatewayITSupport {
         assertThat(row).containsEntry("FAILOVER_COUNT", 2).containsEntry("ROUTE_ALIAS", "good-enough");
         assertThat(attempts(row)).containsExactly("cheap/deepseek-chat:http_5xx", "cheap/deepseek-reasoner:http_5xx",
                 offering(next) + ":success");
+        assertAttemptMetricsMatch(before, row);
     }
 
     private static String offering(JsonNode candidate) {
@@ -302,6 +315,7 @@ class FailoverIT extends GatewayITSupport {
 
     @Test
     void clientErrorIsPassedThroughNotRetried() throws Exception {
+        Map<String, BigDecimal> before = attemptCounters();
         FIRST.behave(FakeUpstream.json(400, error("invalid_request_error", "bad_param", "temperature too hot")));
 
         HttpResponse<String> response = post(ALPHA, chatBody("gpt-4o-mini", false));
@@ -313,6 +327,7 @@ class FailoverIT extends GatewayITSupport {
         Map<String, Object> row = ledgerRow(requestId(response));
         assertThat(attempts(row)).containsExactly("a-first/gpt-4o-mini:http_4xx");
         assertThat(row).containsEntry("FAILOVER_COUNT", 0);
+        assertAttemptMetricsMatch(before, row);
     }
 
     @Test
@@ -330,6 +345,7 @@ class FailoverIT extends GatewayITSupport {
 
     @Test
     void streamCutAfterItsFirstEventEndsWithAnErrorEventAndIsNotRetried() throws Exception {
+        Map<String, BigDecimal> before = attemptCounters();
         FIRST.behave(FakeUpstream.cutSse(List.of(chunk("Hel"), chunk("lo"))));
 
         HttpResponse<InputStream> response = openStream(ALPHA, chatBody("gpt-4o-mini", true));
@@ -344,6 +360,7 @@ class FailoverIT extends GatewayITSupport {
         assertThat((Long) row.get("OUTPUT_TOKENS")).isPositive();
         assertThat((BigDecimal) row.get("COST_USD")).isPositive();
         assertThat(attempts(row)).containsExactly("a-first/gpt-4o-mini:stream_interrupted");
+        assertAttemptMetricsMatch(before, row);
     }
 
     @Test
@@ -464,6 +481,35 @@ class FailoverIT extends GatewayITSupport {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    private static final Pattern ATTEMPT_SAMPLE = Pattern.compile(
+            "tollgate_upstream_attempts_total\\{model=\"([^\"]*)\",outcome=\"([^\"]*)\",provider=\"([^\"]*)\"} (\\S+)");
+
+    /** Every {@code tollgate_upstream_attempts_total} sample, as {@code provider/model:outcome} -> value. */
+    private Map<String, BigDecimal> attemptCounters() throws Exception {
+        Map<String, BigDecimal> counters = new TreeMap<>();
+        for (String line : get(null, "/actuator/prometheus").body().split("\n")) {
+            Matcher m = ATTEMPT_SAMPLE.matcher(line);
+            if (m.matches()) {
+                counters.put(m.group(3) + "/" + m.group(1) + ":" + m.group(2), new BigDecimal(m.group(4)));
+            }
+        }
+        return counters;
+    }
+
+    /** The attempt counters grew by exactly the row's attempts. */
+    private void assertAttemptMetricsMatch(Map<String, BigDecimal> before, Map<String, Object> row) throws Exception {
+        Map<String, BigDecimal> expected = new TreeMap<>();
+        attempts(row).forEach(a -> expected.merge(a, BigDecimal.ONE, BigDecimal::add));
+        Map<String, BigDecimal> grown = new TreeMap<>();
+        attemptCounters().forEach((k, v) -> {
+            BigDecimal delta = v.subtract(before.getOrDefault(k, BigDecimal.ZERO));
+            if (delta.signum() != 0) {
+                grown.put(k, delta.stripTrailingZeros());
+            }
+        });
+        assertThat(grown).isEqualTo(expected);
+    }
 
     private static String requestId(HttpResponse<?> response) {
         return response.headers().firstValue("x-tollgate-request-id").orElseThrow();
