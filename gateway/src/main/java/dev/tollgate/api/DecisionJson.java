@@ -74,6 +74,15 @@ public final class DecisionJson {
         return failedOver == null ? head : head + "; attempt=" + attempt + "; failed_over=" + ascii(failedOver);
     }
 
+    /**
+     * The {@code x-tollgate-route} value of a call no backend served: {@code backend=none}, how many upstream calls
+     * were made, and every attempt ({@code provider/model:outcome,...}, skipped candidates included).
+     */
+    public static String failedRouteHeader(Decision.Routed d, int sent, String attempts) {
+        return "requested=" + ascii(d.requested()) + "; backend=none; candidates=" + d.candidates().size()
+                + "; attempts=" + sent + "; failed=" + ascii(attempts);
+    }
+
     private void header(ObjectNode root, Decision.Routed d) {
         root.put("object", "route.decision").put("requested", d.requested()).put("routed", true)
                 .put("alias", d.alias()).put("task", d.task().yamlName()).put("min_quality", d.minQuality())

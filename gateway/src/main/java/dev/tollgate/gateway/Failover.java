@@ -184,6 +184,7 @@ final class Failover {
 
     /** Every candidate tried or skipped, or the attempt limit reached: the last failure, or why none was sent. */
     private UpstreamException exhausted() {
+        failedRouteHeader();
         if (lastFailure == null) {
             return new UpstreamException(AttemptOutcome.BREAKER_OPEN, 0, new ApiError(503, ApiError.SERVER_ERROR,
                     "backends_unavailable", "Every backend that could serve '" + decision.requested()
@@ -194,10 +195,23 @@ final class Failover {
     }
 
     private UpstreamException deadlineExceeded() {
+        failedRouteHeader();
         String tried = failedOver != null ? " Tried: " + failedOver + "." : "";
         return new UpstreamException(AttemptOutcome.TIMEOUT, 0, new ApiError(504, ApiError.SERVER_ERROR,
                 "deadline_exceeded", "No backend answered within the call's deadline of "
                 + ctx.deadline().toMillis() + " ms." + tried, null), null, Outcome.TIMEOUT, null);
+    }
+
+    /** No backend served: the route header says so and names every attempt (the error body explains). */
+    private void failedRouteHeader() {
+        StringBuilder attempts = new StringBuilder();
+        for (Attempt a : call.attempts()) {
+            if (!attempts.isEmpty()) {
+                attempts.append(',');
+            }
+            attempts.append(a.provider()).append('/').append(a.model()).append(':').append(a.outcome().label());
+        }
+        response.getHeaders().set(Headers.ROUTE, DecisionJson.failedRouteHeader(decision, sent, attempts.toString()));
     }
 
     /** The last failure, its message naming every failed attempt when there were several. */

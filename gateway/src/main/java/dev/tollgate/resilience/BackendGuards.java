@@ -45,6 +45,8 @@ public final class BackendGuards {
     private final CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
     private final BulkheadRegistry bulkheads = BulkheadRegistry.ofDefaults();
     private final Map<String, Map<String, BackendGuard>> guards = new ConcurrentHashMap<>();
+    /** The rate that last tripped each breaker ({@code failure rate 60%}), by breaker name; guarded by {@code this}. */
+    private final Map<String, String> tripped = new HashMap<>();
     /** Why each breaker is open and until when, by breaker name; guarded by {@code this}. */
     private final Map<String, Health.Backend> openBreakers = new HashMap<>();
     private final AtomicReference<Health> health = new AtomicReference<>(Health.ALL_UP);
@@ -99,6 +101,7 @@ public final class BackendGuards {
     public synchronized void reset() {
         breakers.getAllCircuitBreakers().forEach(CircuitBreaker::reset);
         openBreakers.clear();
+        tripped.clear();
         publish();
     }
 
@@ -136,12 +139,22 @@ public final class BackendGuards {
                 .permittedNumberOfCallsInHalfOpenState(s.permittedCallsInHalfOpenState())
                 .build();
         CircuitBreaker breaker = breakers.circuitBreaker(provider + "/" + model, config);
-        breaker.getEventPublisher().onStateTransition(e -> stateChanged(breaker, e.getStateTransition().getToState()));
+        // The exceeded events carry the rates that trip the breaker; they come just before its transition to OPEN,
+        // on the same thread. (Reading the metrics after the transition would also count calls that ended since.)
+        breaker.getEventPublisher()
+                .onFailureRateExceeded(e -> tripped(breaker, String.format("failure rate %.0f%%", e.getFailureRate())))
+                .onSlowCallRateExceeded(e -> tripped(breaker, String.format("slow-call rate %.0f%%",
+                        e.getSlowCallRate())))
+                .onStateTransition(e -> stateChanged(breaker, e.getStateTransition().getToState()));
         Bulkhead bulkhead = bulkheads.bulkhead(provider, () -> BulkheadConfig.custom()
                 .maxConcurrentCalls(s.maxConcurrentCalls())
                 .maxWaitDuration(Duration.ZERO) // never park an event-loop thread
                 .build());
         return new BackendGuard(provider, model, breaker, bulkhead, s, this);
+    }
+
+    private synchronized void tripped(CircuitBreaker breaker, String rate) {
+        tripped.merge(breaker.getName(), rate, (a, b) -> a + ", " + b);
     }
 
     private synchronized void stateChanged(CircuitBreaker breaker, CircuitBreaker.State to) {
@@ -152,9 +165,9 @@ public final class BackendGuards {
                 Instant now = clock.instant();
                 if (cooling == null || cooling.until() == null || !cooling.until().isAfter(now)) {
                     long waitMillis = breaker.getCircuitBreakerConfig().getWaitIntervalFunctionInOpenState().apply(1);
-                    openBreakers.put(name, new Health.Backend(String.format("circuit breaker open: failure rate %.0f%%,"
-                            + " slow-call rate %.0f%%", breaker.getMetrics().getFailureRate(),
-                            breaker.getMetrics().getSlowCallRate()), now.plusMillis(waitMillis), Long.MAX_VALUE));
+                    String rate = tripped.remove(name);
+                    openBreakers.put(name, new Health.Backend("circuit breaker open" + (rate != null ? ": " + rate : ""),
+                            now.plusMillis(waitMillis), Long.MAX_VALUE));
                 }
                 log.warn("circuit breaker {} opened: {}", name, openBreakers.get(name).unavailableReason());
             }
@@ -162,6 +175,7 @@ public final class BackendGuards {
                     Long.MAX_VALUE));
             default -> {
                 openBreakers.remove(name);
+                tripped.remove(name);
                 log.info("circuit breaker {} is now {}", name, to);
             }
         }

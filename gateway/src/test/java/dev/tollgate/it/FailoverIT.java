@@ -396,6 +396,8 @@ class FailoverIT extends GatewayITSupport {
         assertThat(error.path("code").asString()).isEqualTo("upstream_error");
         assertThat(error.path("message").asString()).contains("second down",
                 "All 2 attempts failed: a-first/gpt-4o-mini:http_5xx,b-second/gpt-4o-mini:http_5xx");
+        assertThat(response.headers().firstValue("x-tollgate-route")).hasValue("requested=gpt-4o-mini; backend=none; "
+                + "candidates=2; attempts=2; failed=a-first/gpt-4o-mini:http_5xx,b-second/gpt-4o-mini:http_5xx");
         Map<String, Object> row = ledgerRow(requestId(response));
         assertThat(row).containsEntry("OUTCOME", "upstream_error").containsEntry("FAILOVER_COUNT", 1);
         assertThat((BigDecimal) row.get("COST_USD")).isZero();
@@ -413,10 +415,32 @@ class FailoverIT extends GatewayITSupport {
         assertThat(response.statusCode()).isEqualTo(504);
         assertThat(JSON.readTree(response.body()).path("error").path("message").asString())
                 .contains("deadline of 2500 ms");
+        assertThat(response.headers().firstValue("x-tollgate-route")).hasValue("requested=gpt-4o-mini; backend=none; "
+                + "candidates=2; attempts=2; failed=a-first/gpt-4o-mini:timeout,b-second/gpt-4o-mini:timeout");
         // 1.5 s for the first attempt, the 1 s left of the deadline for the second: never 3 s
         assertThat(millis).isBetween(2400L, 2990L);
         assertThat(attempts(ledgerRow(requestId(response))))
                 .containsExactly("a-first/gpt-4o-mini:timeout", "b-second/gpt-4o-mini:timeout");
+    }
+
+    @Test
+    void deadlineRunningOutBetweenAttemptsIs504DeadlineExceeded() throws Exception {
+        CHEAP.behave(FakeUpstream.hang()); // the alias's two cheapest candidates are both at 'cheap'
+        long start = System.nanoTime();
+
+        HttpResponse<String> response = post(ALPHA, chatBody("good-enough", false));
+
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(response.statusCode()).isEqualTo(504);
+        JsonNode error = JSON.readTree(response.body()).path("error");
+        assertThat(error.path("code").asString()).isEqualTo("deadline_exceeded");
+        assertThat(error.path("message").asString()).isEqualTo("No backend answered within the call's deadline of "
+                + "2500 ms. Tried: cheap/deepseek-chat:timeout,cheap/deepseek-reasoner:timeout.");
+        assertThat(millis).isBetween(2400L, 2990L);
+        assertThat(response.headers().firstValue("x-tollgate-route").orElseThrow())
+                .endsWith("attempts=2; failed=cheap/deepseek-chat:timeout,cheap/deepseek-reasoner:timeout");
+        assertThat(ledgerRow(requestId(response))).containsEntry("OUTCOME", "timeout")
+                .containsEntry("ERROR_CODE", "deadline_exceeded").containsEntry("FAILOVER_COUNT", 1);
     }
 
     // ------------------------------------------------------------------ breaker, bulkhead, health

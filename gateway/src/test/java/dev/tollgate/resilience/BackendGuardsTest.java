@@ -62,7 +62,7 @@ class BackendGuardsTest {
 
         assertThat(g.breaker().getState()).isEqualTo(CircuitBreaker.State.OPEN);
         assertThat(guards.health().unavailableReason("p", "m", NOW))
-                .isEqualTo("circuit breaker open: failure rate 100%, slow-call rate 0% until 2026-11-15T12:00:30Z");
+                .isEqualTo("circuit breaker open: failure rate 100% until 2026-11-15T12:00:30Z");
         assertThat(guards.health().unavailableReason("p", "other", NOW)).isNull();
         assertThat(g.tryAcquire()).isEqualTo(AttemptOutcome.BREAKER_OPEN);
 
