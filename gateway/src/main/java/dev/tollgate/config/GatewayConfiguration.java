@@ -38,6 +38,11 @@ import dev.tollgate.metering.TokenCounter;
 import dev.tollgate.providers.BackendRegistry;
 import dev.tollgate.providers.OpenAiWire;
 import dev.tollgate.routing.Tables;
+import dev.tollgate.admin.BudgetsHandler;
+import dev.tollgate.budget.InMemoryLimitStore;
+import dev.tollgate.budget.LimitStore;
+import dev.tollgate.gateway.AdmissionFilter;
+import dev.tollgate.metering.BudgetMetrics;
 import dev.tollgate.resilience.BackendGuards;
 import dev.tollgate.resilience.BackendsHealthIndicator;
 import io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetrics;
@@ -173,6 +178,29 @@ public class GatewayConfiguration {
     }
 
     @Bean
+    LimitStore limitStore() {
+        return new InMemoryLimitStore();
+    }
+
+    @Bean
+    BudgetMetrics budgetMetrics(MeterRegistry registry) {
+        return new BudgetMetrics(registry);
+    }
+
+    @Bean
+    LimitOverridesService limitOverrides() {
+        return new LimitOverridesService();
+    }
+
+    @Bean
+    AdmissionFilter admissionFilter(LimitStore store, LimitOverridesService overrides, BudgetMetrics metrics,
+            TollgateProperties properties, Clock clock) {
+        TollgateProperties.Budgets b = properties.budgets();
+        return new AdmissionFilter(store, overrides, metrics, b.timeZone(), b.reservationTtl().toMillis(),
+                b.defaultOutputCap(), properties.resilience().maxAttempts(), clock);
+    }
+
+    @Bean
     BackendsHealthIndicator backendsHealthIndicator(BackendGuards guards, Clock clock) {
         return new BackendsHealthIndicator(guards, clock);
     }
@@ -206,7 +234,10 @@ public class GatewayConfiguration {
 
     @Bean
     RouterFunction<ServerResponse> tollgateApi(ObjectMapper mapper, Clock clock, SpendQueries spend,
-            TokenCounter tokens, TollgateProperties properties, BackendGuards guards) {
+            TokenCounter tokens, TollgateProperties properties, BackendGuards guards, LimitStore limitStore,
+            LimitOverridesService overrides) {
+        BudgetsHandler budgets = new BudgetsHandler(limitStore, overrides, mapper, clock,
+                properties.budgets().timeZone());
         ModelsHandler models = new ModelsHandler(mapper, clock);
         SpendHandler spendHandler = new SpendHandler(spend, mapper, clock);
         int maxBody = (int) properties.limits().maxBodySize().toBytes();
@@ -217,6 +248,9 @@ public class GatewayConfiguration {
                 .andRoute(RequestPredicates.POST("/v1/route/explain"), explain::explain)
                 .andRoute(RequestPredicates.POST("/v1/cost/compare"), compare::compare)
                 .andRoute(RequestPredicates.GET("/v1/spend"),
-                        req -> spendHandler.spend(req, req.exchange().<Principal>getAttribute(ExchangeAttributes.PRINCIPAL)));
+                        req -> spendHandler.spend(req, req.exchange().<Principal>getAttribute(ExchangeAttributes.PRINCIPAL)))
+                .andRoute(RequestPredicates.GET("/v1/budgets"),
+                        req -> budgets.budgets(req.exchange().<Principal>getAttribute(ExchangeAttributes.PRINCIPAL),
+                                req.exchange().<Tables>getAttribute(ExchangeAttributes.TABLES).rules()));
     }
 }

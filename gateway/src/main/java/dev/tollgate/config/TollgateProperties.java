@@ -18,10 +18,12 @@ import org.springframework.util.unit.DataSize;
  * @param limits    request limits
  * @param ledger     the ledger writer
  * @param resilience failover and per-backend protection, see {@link Resilience}
+ * @param budgets    budgets and rate limits, see {@link Budgets}
+ * @param admin      the admin API, see {@link Admin}
  */
 @ConfigurationProperties("tollgate")
 public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provider> providers, Limits limits,
-        Ledger ledger, Resilience resilience) {
+        Ledger ledger, Resilience resilience, Budgets budgets, Admin admin) {
 
     public TollgateProperties {
         pricing = pricing != null ? pricing : new Pricing(null, null);
@@ -30,6 +32,73 @@ public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provi
         limits = limits != null ? limits : new Limits(null, null);
         ledger = ledger != null ? ledger : new Ledger(null, null, null, null, null);
         resilience = resilience != null ? resilience : new Resilience(null, null, null, null);
+        budgets = budgets != null ? budgets : new Budgets(null, null, null, null, null, null, null, null);
+        admin = admin != null ? admin : new Admin(null);
+    }
+
+    /**
+     * Budgets and rate limits (amounts and limits themselves are in the routing rules and the admin API). See
+     * docs/budgets.md.
+     *
+     * @param store                 {@code memory} (one replica; restored from the ledger at start) or {@code redis}
+     *                              (shared by replicas); default memory
+     * @param timeZone              calendar of daily, weekly and monthly periods; default UTC
+     * @param defaultOutputCap      output tokens reserved for a call without {@code max_tokens} (clamped to the
+     *                              model's maximum); default {@value #DEFAULT_OUTPUT_CAP}
+     * @param reservationTtl        a reservation never settled (its replica died) is released after this; default 1h
+     * @param storeFailurePolicy    when Redis cannot be reached: {@code fail-closed} (refuse calls, 503) or
+     *                              {@code fail-open} (allow them against a local, per-replica share of each limit);
+     *                              default fail-closed
+     * @param fallbackShare         fail-open: the share of each budget and rate limit one replica may use on its own
+     *                              while Redis is down; default 0.1
+     * @param redis                 the Redis connection
+     * @param overridesPollInterval how often a replica reads the admin API's changes made on other replicas; default 5s
+     */
+    public record Budgets(String store, java.time.ZoneId timeZone, Integer defaultOutputCap, Duration reservationTtl,
+            String storeFailurePolicy, java.math.BigDecimal fallbackShare, Redis redis,
+            Duration overridesPollInterval) {
+        public static final int DEFAULT_OUTPUT_CAP = 4096;
+
+        public Budgets {
+            store = store != null ? store : "memory";
+            if (!store.equals("memory") && !store.equals("redis")) {
+                throw new IllegalArgumentException("tollgate.budgets.store must be memory or redis, but was " + store);
+            }
+            timeZone = timeZone != null ? timeZone : java.time.ZoneOffset.UTC;
+            defaultOutputCap = defaultOutputCap != null ? defaultOutputCap : DEFAULT_OUTPUT_CAP;
+            reservationTtl = reservationTtl != null ? reservationTtl : Duration.ofHours(1);
+            storeFailurePolicy = storeFailurePolicy != null ? storeFailurePolicy : "fail-closed";
+            if (!storeFailurePolicy.equals("fail-closed") && !storeFailurePolicy.equals("fail-open")) {
+                throw new IllegalArgumentException("tollgate.budgets.store-failure-policy must be fail-closed or "
+                        + "fail-open, but was " + storeFailurePolicy);
+            }
+            fallbackShare = fallbackShare != null ? fallbackShare : new java.math.BigDecimal("0.1");
+            redis = redis != null ? redis : new Redis(null, null);
+            overridesPollInterval = overridesPollInterval != null ? overridesPollInterval : Duration.ofSeconds(5);
+        }
+    }
+
+    /**
+     * @param url     {@code redis://[:password@]host:port[/database]} (or {@code rediss://} for TLS); default
+     *                redis://127.0.0.1:6379
+     * @param timeout longest wait for one Redis step; past it the store-failure policy applies; default 500ms
+     */
+    public record Redis(String url, Duration timeout) {
+        public Redis {
+            url = url != null ? url : "redis://127.0.0.1:6379";
+            timeout = timeout != null ? timeout : Duration.ofMillis(500);
+        }
+
+        @Override
+        public String toString() {
+            return "Redis[url=" + url.replaceAll("//[^@/]*@", "//(credentials)@") + ", timeout=" + timeout + "]";
+        }
+    }
+
+    /**
+     * @param keyHash the admin key's hash ({@code sha256:<hex>}, from {@code hash-key}); unset = the admin API is off
+     */
+    public record Admin(String keyHash) {
     }
 
     /**

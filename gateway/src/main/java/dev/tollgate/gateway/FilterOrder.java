@@ -16,6 +16,8 @@ public final class FilterOrder {
     public static final int PARSE = 1_000;
     /** The routing decision (pure). */
     public static final int ROUTE = 2_000;
+    /** Budgets and rate limits: reserves the worst case for the routed call, or refuses it (429). */
+    public static final int ADMISSION = 3_000;
     /**
      * Sends the call to the chosen backend and relays the answer; the end of the chain. Before
      * {@code RouteToRequestUrlFilter} (10000), whose URL building a chat call does not need.

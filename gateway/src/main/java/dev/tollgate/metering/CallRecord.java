@@ -39,6 +39,7 @@ public final class CallRecord {
     private volatile PriceRow baselinePrice;
     private volatile String alias;
     private final List<Attempt> attempts = new ArrayList<>(2);
+    private volatile Settlement settlement;
 
     public CallRecord(String requestId, Instant startedAt, long startNanos, Principal principal) {
         this.requestId = requestId;
@@ -58,6 +59,21 @@ public final class CallRecord {
         this.price = price;
         this.usage = null;
         this.tap = null;
+    }
+
+    /** Settles what admission reserved for this call, once its cost is known; null when nothing was reserved. */
+    public Settlement settlement() {
+        return settlement;
+    }
+
+    public void settlement(Settlement settlement) {
+        this.settlement = settlement;
+    }
+
+    /** Settles a call's budget reservation with its actual cost (null: unpriced) and tokens (input + output). */
+    @FunctionalInterface
+    public interface Settlement {
+        void settle(java.math.BigDecimal costUsd, long tokens);
     }
 
     /** Appends one attempt (failover order). */

@@ -62,6 +62,11 @@ public final class Metering {
         metrics.record(call.principal().team(), call.provider(), call.model(), call.outcome(), usage, cost,
                 counterfactual, durationNanos, ttftNanos, stream);
         Usage u = usage != null ? usage : Usage.NONE;
+        if (call.settlement() != null) {
+            // also when the call failed or the client left: the reservation is released down to what was used
+            call.settlement().settle(cost, u.inputTokens() + u.cachedInputTokens() + u.cacheWriteTokens()
+                    + u.outputTokens());
+        }
         List<Attempt> attempts = call.attempts();
         ledger.append(new LedgerEntry(call.requestId(), call.startedAt(), call.principal().team(),
                 call.principal().keyId(), call.principal().app(),

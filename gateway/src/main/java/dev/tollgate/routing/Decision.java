@@ -29,6 +29,12 @@ public sealed interface Decision {
         public Candidate first() {
             return candidates.get(0);
         }
+
+        /** The same decision with fewer candidates (admission keeps those its reservation covers). */
+        public Routed withCandidates(List<Candidate> kept) {
+            return new Routed(requested, List.copyOf(kept), exclusions, alias, task, minQuality, promptTokens,
+                    expectedOutput, baselineModel, baselinePrice);
+        }
     }
 
     /** @param code {@code model_not_found} (404) or {@code no_eligible_backend} (400) */

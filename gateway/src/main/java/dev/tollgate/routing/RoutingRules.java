@@ -3,6 +3,8 @@ package dev.tollgate.routing;
 import java.util.Map;
 
 import dev.tollgate.auth.Principal;
+import dev.tollgate.budget.BudgetSpec;
+import dev.tollgate.budget.RateLimitSpec;
 
 /**
  * The routing rules in force: teams and their gateway keys (by key hash), each team's policy, and the route
@@ -12,12 +14,20 @@ import dev.tollgate.auth.Principal;
  * @param keysByHash  {@code sha256:<hex>} -> who that key is
  * @param policies    team id -> policy (absent: {@link TeamPolicy#OPEN})
  * @param aliases     alias name -> alias
+ * @param budgets     budget id ({@code team:alpha}, {@code key:alpha-web}, {@code app:alpha/web}) -> budget
+ * @param rateLimits  rate-limit id ({@code team:alpha}, {@code key:alpha-web}) -> limit
  */
 public record RoutingRules(Map<String, String> teams, Map<String, Principal> keysByHash,
-        Map<String, TeamPolicy> policies, Map<String, RouteAlias> aliases) {
+        Map<String, TeamPolicy> policies, Map<String, RouteAlias> aliases, Map<String, BudgetSpec> budgets,
+        Map<String, RateLimitSpec> rateLimits) {
 
     public RoutingRules(Map<String, String> teams, Map<String, Principal> keysByHash) {
         this(teams, keysByHash, Map.of(), Map.of());
+    }
+
+    public RoutingRules(Map<String, String> teams, Map<String, Principal> keysByHash,
+            Map<String, TeamPolicy> policies, Map<String, RouteAlias> aliases) {
+        this(teams, keysByHash, policies, aliases, Map.of(), Map.of());
     }
 
     public TeamPolicy policy(String team) {

@@ -13,6 +13,12 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 import dev.tollgate.auth.Principal;
+import dev.tollgate.budget.BudgetMode;
+import dev.tollgate.budget.BudgetPeriod;
+import dev.tollgate.budget.BudgetSpec;
+import dev.tollgate.budget.Nanos;
+import dev.tollgate.budget.RateLimitSpec;
+import dev.tollgate.budget.Scope;
 import dev.tollgate.pricing.Capability;
 import dev.tollgate.pricing.TaskFamily;
 import dev.tollgate.pricing.TableValidationException;
@@ -26,13 +32,18 @@ import dev.tollgate.pricing.YamlNode;
 public final class RulesLoader {
 
     private static final Set<String> FILE_FIELDS = Set.of("teams", "aliases");
-    private static final Set<String> TEAM_FIELDS = Set.of("id", "display-name", "keys", "policy");
+    private static final Set<String> TEAM_FIELDS = Set.of("id", "display-name", "keys", "policy", "budget",
+            "rate-limit", "apps");
+    private static final Set<String> BUDGET_FIELDS = Set.of("amount-usd", "period", "mode", "alert-thresholds",
+            "downgrade-to-fit");
+    private static final Set<String> RATE_FIELDS = Set.of("requests-per-minute", "tokens-per-minute");
+    private static final Set<String> APP_FIELDS = Set.of("budget");
     private static final Set<String> POLICY_FIELDS = Set.of("allow-providers", "deny-providers", "allow-models",
             "deny-models", "require-attributes", "max-input-price-per-1m", "max-output-price-per-1m", "task",
             "allow-substitution");
     private static final Set<String> ALIAS_FIELDS = Set.of("name", "min-quality", "task", "expected-output-tokens",
             "baseline-model", "require");
-    private static final Set<String> KEY_FIELDS = Set.of("id", "hash", "app");
+    private static final Set<String> KEY_FIELDS = Set.of("id", "hash", "app", "budget", "rate-limit");
     private static final Pattern HASH = Pattern.compile("sha256:[0-9a-f]{64}");
     private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
 
@@ -46,6 +57,8 @@ public final class RulesLoader {
         Map<String, String> keyIds = new HashMap<>();
         Map<String, TeamPolicy> policies = new HashMap<>();
         Map<String, RouteAlias> aliases = new TreeMap<>();
+        Map<String, BudgetSpec> budgets = new TreeMap<>();
+        Map<String, RateLimitSpec> rateLimits = new TreeMap<>();
         for (Path file : files(folder, problems)) {
             String name = file.getFileName().toString();
             YamlNode root = YamlNode.parse(file, name, problems);
@@ -79,6 +92,20 @@ public final class RulesLoader {
                 if (t.containsKey("policy")) {
                     policies.put(team, policy(t.get("policy")));
                 }
+                if (t.containsKey("budget")) {
+                    budget(t.get("budget"), Scope.TEAM, team, team, budgets);
+                }
+                if (t.containsKey("rate-limit")) {
+                    rateLimit(t.get("rate-limit"), Scope.TEAM, team, team, rateLimits);
+                }
+                if (t.containsKey("apps")) {
+                    t.get("apps").mapping(null).forEach((app, appNode) -> {
+                        Map<String, YamlNode> a = appNode.mapping(APP_FIELDS);
+                        if (a.containsKey("budget")) {
+                            budget(a.get("budget"), Scope.APP, team, app, budgets);
+                        }
+                    });
+                }
                 if (!t.containsKey("keys")) {
                     continue;
                 }
@@ -105,6 +132,12 @@ public final class RulesLoader {
                     if (keys.putIfAbsent(hash, new Principal(keyId, team, app)) != null) {
                         keyNode.problem("the same key hash is listed twice");
                     }
+                    if (k.containsKey("budget")) {
+                        budget(k.get("budget"), Scope.KEY, team, keyId, budgets);
+                    }
+                    if (k.containsKey("rate-limit")) {
+                        rateLimit(k.get("rate-limit"), Scope.KEY, team, keyId, rateLimits);
+                    }
                 }
             }
         }
@@ -112,7 +145,82 @@ public final class RulesLoader {
             throw new TableValidationException(problems);
         }
         return new RoutingRules(Collections.unmodifiableMap(teams), Map.copyOf(keys), Map.copyOf(policies),
-                Collections.unmodifiableMap(aliases));
+                Collections.unmodifiableMap(aliases), Collections.unmodifiableMap(budgets),
+                Collections.unmodifiableMap(rateLimits));
+    }
+
+    private static void budget(YamlNode node, Scope scope, String team, String subject, Map<String, BudgetSpec> out) {
+        BudgetSpec spec = budget(node, scope, team, subject);
+        if (spec != null && out.putIfAbsent(spec.id(), spec) != null) {
+            node.problem("budget '" + spec.id() + "' is defined twice");
+        }
+    }
+
+    /** One budget block; null (with problems reported) when invalid. */
+    public static BudgetSpec budget(YamlNode node, Scope scope, String team, String subject) {
+        Map<String, YamlNode> f = node.mapping(BUDGET_FIELDS);
+        BigDecimal amount = null;
+        if (!f.containsKey("amount-usd")) {
+            node.problem("missing required field 'amount-usd' of the budget");
+        } else {
+            amount = f.get("amount-usd").decimal("amount-usd", 9);
+            if (amount != null && amount.compareTo(Nanos.MAX_USD) > 0) {
+                f.get("amount-usd").problem("amount-usd must be at most " + Nanos.MAX_USD.toPlainString()
+                        + ", but was " + amount.toPlainString());
+                amount = null;
+            }
+        }
+        BudgetPeriod period = BudgetPeriod.MONTHLY;
+        if (f.containsKey("period")) {
+            String text = f.get("period").string();
+            period = text == null ? null : BudgetPeriod.fromName(text).orElse(null);
+            if (text != null && period == null) {
+                f.get("period").problem("period must be one of daily, weekly, monthly, none, but was '" + text + "'");
+            }
+        }
+        BudgetMode mode = BudgetMode.HARD;
+        if (f.containsKey("mode")) {
+            String text = f.get("mode").string();
+            mode = text == null ? null : BudgetMode.fromName(text).orElse(null);
+            if (text != null && mode == null) {
+                f.get("mode").problem("mode must be one of hard, soft, shadow, but was '" + text + "'");
+            }
+        }
+        List<Integer> thresholds = BudgetSpec.DEFAULT_THRESHOLDS;
+        if (f.containsKey("alert-thresholds")) {
+            List<Integer> list = new ArrayList<>();
+            for (YamlNode item : f.get("alert-thresholds").sequence()) {
+                Integer pct = item.positiveInt();
+                if (pct != null && pct > 1000) {
+                    item.problem("an alert threshold is a percentage from 1 to 1000, but was " + pct);
+                } else if (pct != null) {
+                    list.add(pct);
+                }
+            }
+            thresholds = list.stream().distinct().sorted().toList();
+        }
+        Boolean downgrade = f.containsKey("downgrade-to-fit") ? f.get("downgrade-to-fit").bool() : Boolean.FALSE;
+        if (amount == null || period == null || mode == null || downgrade == null) {
+            return null;
+        }
+        return new BudgetSpec(scope, team, subject, amount, period, mode, thresholds, downgrade);
+    }
+
+    private static void rateLimit(YamlNode node, Scope scope, String team, String subject,
+            Map<String, RateLimitSpec> out) {
+        Map<String, YamlNode> f = node.mapping(RATE_FIELDS);
+        Integer rpm = f.containsKey("requests-per-minute") ? f.get("requests-per-minute").positiveInt() : Integer.valueOf(0);
+        Integer tpm = f.containsKey("tokens-per-minute") ? f.get("tokens-per-minute").positiveInt() : Integer.valueOf(0);
+        if (f.isEmpty()) {
+            node.problem("a rate limit needs requests-per-minute and/or tokens-per-minute");
+        }
+        if (rpm == null || tpm == null || f.isEmpty()) {
+            return;
+        }
+        RateLimitSpec spec = new RateLimitSpec(scope, team, subject, rpm, tpm);
+        if (out.putIfAbsent(spec.id(), spec) != null) {
+            node.problem("rate limit '" + spec.id() + "' is defined twice");
+        }
     }
 
     private static TeamPolicy policy(YamlNode node) {
