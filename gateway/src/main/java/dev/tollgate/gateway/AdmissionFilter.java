@@ -121,6 +121,9 @@ public final class AdmissionFilter implements GlobalFilter, Ordered {
         }
         AdmitRequest request = new AdmitRequest(call.requestId(), p.team(), now.toEpochMilli(), reservationTtlMillis,
                 budgets, rates, amounts, tokens);
+        // Set before the step: a client that leaves while the store is admitting still completes the call, and its
+        // settle (a no-op for an unknown reservation) then releases whatever the step reserved.
+        call.settlement((cost, usedTokens) -> settle(call, applicable, cost, usedTokens));
         return Mono.fromCompletionStage(() -> store.admit(request))
                 .onErrorMap(e -> !(e instanceof GatewayException), e -> unavailable(p.team(), e))
                 .flatMap(result -> {
@@ -129,11 +132,11 @@ public final class AdmissionFilter implements GlobalFilter, Ordered {
                     rateHeaders(headers, result.rates());
                     metrics.observed(p.team(), applicable, result);
                     if (!result.admitted()) {
+                        call.settlement(null); // nothing was reserved
                         return Mono.error(refusal(headers, applicable, result, now, amounts[amounts.length - 1]));
                     }
                     long amount = amounts[result.option()];
                     exchange.getAttributes().put(ExchangeAttributes.DECISION, restrict(decision, worst, amount));
-                    call.settlement((cost, usedTokens) -> settle(call, applicable, cost, usedTokens));
                     return chain.filter(exchange);
                 });
     }
