@@ -6,7 +6,9 @@ import java.sql.Date;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -23,6 +25,9 @@ public final class SpendQueries {
             + "SUM(CASE WHEN estimated THEN 1 ELSE 0 END), SUM(COALESCE(counterfactual_cost_usd, cost_usd)) FROM ledger "
             + "WHERE team = ? AND day_utc >= ? AND day_utc <= ? AND provider IS NOT NULL "
             + "GROUP BY day_utc, provider, model ORDER BY day_utc, provider, model";
+
+    private static final String BY_SUBJECT_SINCE = "SELECT team, key_id, app, SUM(cost_usd) FROM ledger WHERE ts >= ? "
+            + "GROUP BY team, key_id, app";
 
     private final DataSource dataSource;
 
@@ -52,5 +57,32 @@ public final class SpendQueries {
         } catch (SQLException e) {
             throw new IllegalStateException("reading spend from the ledger failed: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The exact cost of every call that started at or after {@code since}, summed by team, key and app (the
+     * subjects of budgets). Unpriced calls (cost NULL) add nothing.
+     */
+    public List<SubjectSpend> spendSince(Instant since) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(BY_SUBJECT_SINCE)) {
+            ps.setObject(1, since.atOffset(ZoneOffset.UTC));
+            List<SubjectSpend> rows = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    BigDecimal cost = rs.getBigDecimal(4);
+                    rows.add(new SubjectSpend(rs.getString(1), rs.getString(2), rs.getString(3),
+                            cost == null ? BigDecimal.ZERO : cost));
+                }
+            }
+            return rows;
+        } catch (SQLException e) {
+            throw new IllegalStateException("reading spend since " + since + " from the ledger failed: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** The ledger's spend of one team, key and app combination (app may be null). Immutable. */
+    public record SubjectSpend(String team, String keyId, String app, BigDecimal costUsd) {
     }
 }

@@ -25,6 +25,10 @@ public record ApiError(int status, String type, String code, String message, Str
         return new ApiError(404, INVALID_REQUEST, "model_not_found", message, "model");
     }
 
+    public static ApiError notFound(String code, String message, String param) {
+        return new ApiError(404, INVALID_REQUEST, code, message, param);
+    }
+
     public static ApiError tooLarge(long limitBytes) {
         return new ApiError(413, INVALID_REQUEST, "request_too_large",
                 "The request body is larger than the gateway's limit of " + limitBytes + " bytes.", null);

@@ -188,11 +188,6 @@ public class GatewayConfiguration {
     }
 
     @Bean
-    LimitOverridesService limitOverrides() {
-        return new LimitOverridesService();
-    }
-
-    @Bean
     AdmissionFilter admissionFilter(LimitStore store, LimitOverridesService overrides, BudgetMetrics metrics,
             TollgateProperties properties, Clock clock) {
         TollgateProperties.Budgets b = properties.budgets();

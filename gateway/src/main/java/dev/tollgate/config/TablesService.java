@@ -11,6 +11,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.zip.CRC32;
 
 import org.slf4j.Logger;
@@ -49,6 +50,7 @@ public final class TablesService implements AutoCloseable {
     private ScheduledExecutorService poller;
     private volatile String pricingFingerprint;
     private volatile String rulesFingerprint;
+    private volatile Consumer<RoutingRules> beforeRulesInstall = rules -> { };
 
     public TablesService(Path pricing, Path rules, Map<String, String> backends, Clock clock, MeterRegistry registry) {
         this.pricing = pricing;
@@ -72,6 +74,15 @@ public final class TablesService implements AutoCloseable {
     /** The snapshot in force. */
     public Tables current() {
         return current.get();
+    }
+
+    /**
+     * Lets {@code hook} see every new rule set on the reload thread before it comes into force (the budget counters'
+     * ledger restore). A hook that fails is logged; the rules come into force all the same (a revoked key must stop
+     * working whatever else fails).
+     */
+    public void beforeRulesInstall(Consumer<RoutingRules> hook) {
+        beforeRulesInstall = hook;
     }
 
     public void startPolling(java.time.Duration interval) {
@@ -141,6 +152,14 @@ public final class TablesService implements AutoCloseable {
         }
         if (!accepted) {
             return false;
+        }
+        if (routingRules != old.rules()) {
+            try {
+                beforeRulesInstall.accept(routingRules);
+            } catch (RuntimeException e) {
+                log.error("tables: preparing the budget counters for the new rules failed; the rules come into force "
+                        + "all the same", e);
+            }
         }
         Tables next = new Tables(prices, quality, routingRules, Catalog.build(prices, backends), old.generation() + 1,
                 clock.instant());

@@ -96,9 +96,18 @@ public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provi
     }
 
     /**
-     * @param keyHash the admin key's hash ({@code sha256:<hex>}, from {@code hash-key}); unset = the admin API is off
+     * @param keyHash the admin key's hash ({@code sha256:<hex>}, from {@code hash-key}); unset or empty = the admin
+     *                API is off (every {@code /admin} call is a 404 saying so)
      */
     public record Admin(String keyHash) {
+        public Admin {
+            keyHash = keyHash == null || keyHash.isBlank() ? null : keyHash.trim();
+            if (keyHash != null && !keyHash.matches("sha256:[0-9a-f]{64}")) {
+                // the value is not shown: it may be the key itself, put there by mistake
+                throw new IllegalArgumentException("tollgate.admin.key-hash must be sha256: followed by 64 lowercase "
+                        + "hex digits (java -jar tollgate.jar hash-key <key> prints it), but the value set is not");
+            }
+        }
     }
 
     /**

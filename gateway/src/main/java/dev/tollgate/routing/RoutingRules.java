@@ -1,5 +1,6 @@
 package dev.tollgate.routing;
 
+import java.util.HashMap;
 import java.util.Map;
 
 import dev.tollgate.auth.Principal;
@@ -28,6 +29,13 @@ public record RoutingRules(Map<String, String> teams, Map<String, Principal> key
     public RoutingRules(Map<String, String> teams, Map<String, Principal> keysByHash,
             Map<String, TeamPolicy> policies, Map<String, RouteAlias> aliases) {
         this(teams, keysByHash, policies, aliases, Map.of(), Map.of());
+    }
+
+    /** Key id -> its team. Built on each call: for the admin API and restores, not the request path. */
+    public Map<String, String> keyTeams() {
+        Map<String, String> out = new HashMap<>();
+        keysByHash.values().forEach(p -> out.put(p.keyId(), p.team()));
+        return out;
     }
 
     public TeamPolicy policy(String team) {

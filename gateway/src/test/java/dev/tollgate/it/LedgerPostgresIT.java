@@ -27,6 +27,14 @@ import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
+import dev.tollgate.admin.LimitOverridesRepository;
+import dev.tollgate.admin.SpendQueries;
+import dev.tollgate.budget.BudgetMode;
+import dev.tollgate.budget.BudgetPeriod;
+import dev.tollgate.budget.BudgetSpec;
+import dev.tollgate.budget.LimitOverrides;
+import dev.tollgate.budget.RateLimitSpec;
+import dev.tollgate.budget.Scope;
 import dev.tollgate.metering.TokenCounter;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import tools.jackson.databind.JsonNode;
@@ -76,7 +84,7 @@ class LedgerPostgresIT extends GatewayITSupport {
     void flywayMigratedTheLedgerSchemaOnPostgres() {
         assertThat(jdbc.queryForObject("SELECT version()", String.class)).startsWith("PostgreSQL");
         assertThat(jdbc.queryForList("SELECT version FROM flyway_schema_history WHERE success", String.class))
-                .containsExactly("1", "2", "3");
+                .containsExactly("1", "2", "3", "4");
         Map<String, String> types = jdbc.query("SELECT column_name, data_type, numeric_precision, numeric_scale "
                 + "FROM information_schema.columns WHERE table_name = 'ledger'", rs -> {
                     Map<String, String> m = new TreeMap<>();
@@ -101,7 +109,45 @@ class LedgerPostgresIT extends GatewayITSupport {
                 + "WHERE tc.table_name = 'ledger' AND tc.constraint_type = 'PRIMARY KEY'", String.class))
                 .containsExactly("request_id");
         assertThat(jdbc.queryForList("SELECT indexname FROM pg_indexes WHERE tablename = 'ledger'", String.class))
-                .contains("ledger_team_day");
+                .contains("ledger_team_day", "ledger_ts");
+    }
+
+    @Test
+    void adminOverridesResetsAndTheRestoreQueryWorkOnPostgres() {
+        LimitOverridesRepository repository = new LimitOverridesRepository(dataSource);
+        Instant at = Instant.parse("2026-03-04T05:06:07Z");
+        BudgetSpec budget = new BudgetSpec(Scope.APP, "alpha", "web", new BigDecimal("8999999.999999999"),
+                BudgetPeriod.WEEKLY, BudgetMode.SOFT, List.of(10, 90), true);
+        repository.putBudget(new BudgetSpec(Scope.APP, "alpha", "web", BigDecimal.ONE, BudgetPeriod.DAILY,
+                BudgetMode.HARD, List.of(), false), at);
+        repository.putBudget(budget, at); // the update path of the upsert
+        repository.putRateLimit(new RateLimitSpec(Scope.KEY, "beta", "beta-batch", 5, 0), at);
+        repository.recordReset("app:alpha/web", "1772409600", at);
+        repository.recordReset("app:alpha/web", "1772409600", at.minusSeconds(60)); // earlier: ignored
+        repository.recordReset("app:alpha/web", "1772409600", at); // the same again: harmless
+
+        LimitOverrides loaded = repository.load();
+
+        assertThat(loaded.budgets()).containsOnlyKeys("app:alpha/web");
+        assertThat(loaded.budgets().get("app:alpha/web")).isEqualTo(budget);
+        assertThat(loaded.rateLimits().get("key:beta-batch").requestsPerMinute()).isEqualTo(5);
+        assertThat(repository.lastResets()).containsExactly(Map.entry("app:alpha/web@1772409600", at));
+        assertThat(repository.deleteBudget("app:alpha/web")).isTrue();
+        assertThat(repository.deleteBudget("app:alpha/web")).isFalse();
+        assertThat(repository.deleteRateLimit("key:beta-batch")).isTrue();
+        assertThat(repository.load()).isEqualTo(LimitOverrides.NONE);
+        jdbc.update("DELETE FROM budget_reset");
+
+        // the restore's ledger query binds its instant as a timestamp with time zone: the boundary is exact
+        Instant ts = Instant.parse("2099-01-01T00:00:00Z");
+        jdbc.update("INSERT INTO ledger (request_id, ts, day_utc, team, key_id, app, stream, input_tokens, "
+                + "cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_usd, latency_us, "
+                + "status, outcome, estimated) VALUES ('pg-restore-1', ?, ?, 'beta', 'beta-batch', NULL, FALSE, 0, 0, "
+                + "0, 0, 0, 0.000000000001, 1, 200, 'success', FALSE)", Timestamp.from(ts),
+                Date.valueOf(LocalDate.of(2099, 1, 1)));
+        assertThat(new SpendQueries(dataSource).spendSince(ts)).containsExactly(
+                new SpendQueries.SubjectSpend("beta", "beta-batch", null, new BigDecimal("0.000000000001")));
+        assertThat(new SpendQueries(dataSource).spendSince(ts.plusSeconds(1))).isEmpty();
     }
 
     @Test

@@ -250,6 +250,35 @@ class TablesReloadIT {
         assertThat(post(ALPHA, body("gpt-4o-mini")).statusCode()).as("the other keys still work").isEqualTo(200);
     }
 
+    // ------------------------------------------------------------------ budgets
+
+    @Test
+    void budgetAddedToTheRulesStartsWithItsPeriodsSpendFromTheLedger() throws Exception {
+        CLOCK.set(Instant.parse("2027-05-10T12:00:00Z")); // a month no other test spends in
+        JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+        AdminApiIT.insertLedgerRow(jdbc, "alpha", "alpha-web", "web", "2027-04-30T23:59:59Z", "5.000000000000");
+        AdminApiIT.insertLedgerRow(jdbc, "alpha", "alpha-web", "web", "2027-05-01T00:00:00Z", "0.500000000000");
+        AdminApiIT.insertLedgerRow(jdbc, "alpha", "alpha-web", "web", "2027-05-09T08:00:00Z", "0.250000000000");
+        Path teams = folder.resolve("rules/teams.yaml");
+        String original = Files.readString(teams);
+        assertThat(original).contains("  - id: alpha\n");
+        try {
+            replace(teams, original.replace("  - id: alpha\n", "  - id: alpha\n    budget:\n      amount-usd: 10\n"));
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> JSON.readTree(get(ALPHA, "/v1/budgets").body())
+                    .path("data").size() == 1);
+            JsonNode budget = JSON.readTree(get(ALPHA, "/v1/budgets").body()).path("data").get(0);
+            assertThat(budget.path("id").asString()).isEqualTo("team:alpha");
+            assertThat(budget.path("spent_usd").asString()).isEqualTo("0.75");
+            assertThat(budget.path("remaining_usd").asString()).isEqualTo("9.25");
+        } finally {
+            BigDecimal accepted = metric(PRICING_RELOADS_ACCEPTED, "outcome=\"accepted\",table=\"rules\"");
+            replace(teams, original);
+            await().atMost(Duration.ofSeconds(10)).until(() -> metric(PRICING_RELOADS_ACCEPTED,
+                    "outcome=\"accepted\",table=\"rules\"").compareTo(accepted) > 0);
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     /**
