@@ -10,6 +10,8 @@ import java.util.function.Supplier;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
+import dev.tollgate.api.ApiError;
+import dev.tollgate.api.GatewayException;
 import dev.tollgate.auth.Principal;
 import dev.tollgate.budget.Applicable;
 import dev.tollgate.budget.BudgetPeriod;
@@ -19,6 +21,7 @@ import dev.tollgate.budget.LimitOverrides;
 import dev.tollgate.budget.LimitStore;
 import dev.tollgate.budget.Nanos;
 import dev.tollgate.budget.RateLimitSpec;
+import dev.tollgate.metering.Outcome;
 import dev.tollgate.routing.RoutingRules;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.ObjectMapper;
@@ -55,6 +58,7 @@ public final class BudgetsHandler {
             keys.add(b.id() + "@" + b.period().window(now, zone).key());
         }
         return Mono.fromCompletionStage(() -> store.read(principal.team(), keys, now.toEpochMilli()))
+                .onErrorMap(e -> !(e instanceof GatewayException), BudgetsHandler::unavailable)
                 .map(states -> render(principal, applicable, states, now))
                 .flatMap(body -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(body));
     }
@@ -85,6 +89,12 @@ public final class BudgetsHandler {
                     .put("requests_per_minute", r.requestsPerMinute()).put("tokens_per_minute", r.tokensPerMinute());
         }
         return mapper.writeValueAsBytes(root);
+    }
+
+    private static GatewayException unavailable(Throwable e) {
+        return new GatewayException(new ApiError(503, ApiError.SERVER_ERROR, "budget_store_unavailable",
+                "The budget store is unavailable (" + e.getClass().getSimpleName() + "). Retry shortly.", null), null,
+                Outcome.REJECTED, "1");
     }
 
     private static String usd(long nanos) {

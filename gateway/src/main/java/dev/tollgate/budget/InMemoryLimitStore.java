@@ -21,12 +21,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * so a call's checks and charges across them are one step too; teams do not contend with each other. Redis' store
  * runs the same algorithm as one Lua script per step.
  * <p>
- * Rate limits are token buckets in integer units: a limit of L per minute holds {@code L * 60000} units when full
- * and refills L units per millisecond; one request (or token) costs 60000 units. Thread-safe.
+ * Rate limits are token buckets in integer units ({@link RateState#UNITS}): a limit of L per minute holds
+ * {@code L * 60000} units when full and refills L units per millisecond; one request (or token) costs 60000 units.
+ * A settle gives back the tokens a call reserved but did not use, or takes the excess (the bucket may go negative:
+ * the next calls wait until it has refilled). Thread-safe.
  */
 public final class InMemoryLimitStore implements LimitStore {
 
-    static final long UNIT = 60_000;
+    static final long UNIT = RateState.UNITS;
 
     private final Map<String, Team> teams = new ConcurrentHashMap<>();
 
@@ -104,21 +106,21 @@ public final class InMemoryLimitStore implements LimitStore {
 
     /** A token bucket pair; guarded by its team's lock. */
     private static final class Bucket {
-        long requestUnits = -1; // -1: new, starts full
-        long tokenUnits = -1;
+        boolean started; // a new bucket starts full
+        long requestUnits;
+        long tokenUnits; // negative after a settle whose call used more tokens than it reserved
         long lastMillis;
 
         void refill(long rpm, long tpm, long now) {
             long elapsed = Math.max(0, now - lastMillis);
-            requestUnits = requestUnits < 0 ? rpm * UNIT : Math.min(rpm * UNIT, requestUnits + elapsed * rpm);
-            tokenUnits = tokenUnits < 0 ? tpm * UNIT : Math.min(tpm * UNIT, tokenUnits + elapsed * tpm);
+            requestUnits = !started ? rpm * UNIT : Math.min(rpm * UNIT, requestUnits + elapsed * rpm);
+            tokenUnits = !started ? tpm * UNIT : Math.min(tpm * UNIT, tokenUnits + elapsed * tpm);
+            started = true;
             lastMillis = Math.max(lastMillis, now);
         }
 
         RateState state(String key, long rpm, long tpm) {
-            return new RateState(key, rpm, rpm == 0 ? 0 : Math.max(0, requestUnits / UNIT),
-                    rpm == 0 ? 0 : ceilDiv(rpm * UNIT - requestUnits, rpm), tpm,
-                    tpm == 0 ? 0 : Math.max(0, tokenUnits / UNIT), tpm == 0 ? 0 : ceilDiv(tpm * UNIT - tokenUnits, tpm));
+            return RateState.ofUnits(key, rpm, tpm, requestUnits, tokenUnits);
         }
     }
 
@@ -274,6 +276,6 @@ public final class InMemoryLimitStore implements LimitStore {
     }
 
     static long ceilDiv(long a, long b) {
-        return a <= 0 ? 0 : (a + b - 1) / b;
+        return RateState.millisToRefill(a, b);
     }
 }

@@ -1,6 +1,7 @@
 package dev.tollgate.budget;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -40,4 +41,9 @@ public interface LimitStore {
 
     /** A short name for logs and health: {@code memory} or {@code redis}. */
     String kind();
+
+    /** Completes normally when the store can be reached (for health); the in-memory store always can. */
+    default CompletionStage<Void> ping() {
+        return CompletableFuture.completedFuture(null);
+    }
 }

@@ -39,7 +39,6 @@ import dev.tollgate.providers.BackendRegistry;
 import dev.tollgate.providers.OpenAiWire;
 import dev.tollgate.routing.Tables;
 import dev.tollgate.admin.BudgetsHandler;
-import dev.tollgate.budget.InMemoryLimitStore;
 import dev.tollgate.budget.LimitStore;
 import dev.tollgate.gateway.AdmissionFilter;
 import dev.tollgate.metering.BudgetMetrics;
@@ -175,11 +174,6 @@ public class GatewayConfiguration {
         TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(guards.breakers()).bindTo(registry);
         TaggedBulkheadMetrics.ofBulkheadRegistry(guards.bulkheads()).bindTo(registry);
         return guards;
-    }
-
-    @Bean
-    LimitStore limitStore() {
-        return new InMemoryLimitStore();
     }
 
     @Bean
