@@ -8,6 +8,7 @@ import javax.sql.DataSource;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.cloud.gateway.route.RouteLocator;
+import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.cloud.gateway.route.builder.RouteLocatorBuilder;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
@@ -49,6 +50,7 @@ import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
+import reactor.netty.resources.LoopResources;
 import tools.jackson.databind.ObjectMapper;
 
 /** Wires the domain objects into Spring: one place where configuration becomes immutable objects. */
@@ -77,6 +79,27 @@ public class GatewayConfiguration {
         return new OpenAiWire(mapper);
     }
 
+    /**
+     * The event loops of the server and the upstream client, owned by this context: created with it, disposed when
+     * it closes. Reactor Netty's global loops (Boot's default) are shared by every context of the JVM, and a context
+     * that stops (closed, or paused by the test framework's context cache) disposes them under the others' feet;
+     * calls then hang. One set of loops for server and client keeps an upstream call on the thread of its request.
+     */
+    @Bean(destroyMethod = "dispose")
+    LoopResources tollgateLoops() {
+        return LoopResources.create("tollgate", LoopResources.DEFAULT_IO_WORKER_COUNT, true);
+    }
+
+    /** Boot's web server takes its loops from this factory: ours, which a pause or stop leaves alone. */
+    @Bean
+    ReactorResourceFactory reactorResourceFactory(LoopResources loops, ConnectionProvider upstreamConnections) {
+        ReactorResourceFactory factory = new ReactorResourceFactory();
+        factory.setUseGlobalResources(false);
+        factory.setLoopResources(loops);
+        factory.setConnectionProvider(upstreamConnections);
+        return factory;
+    }
+
     @Bean(destroyMethod = "dispose")
     ConnectionProvider upstreamConnections() {
         return ConnectionProvider.builder("tollgate-upstream")
@@ -88,9 +111,9 @@ public class GatewayConfiguration {
     }
 
     @Bean
-    BackendRegistry backendRegistry(TollgateProperties properties, ConnectionProvider connections, TokenCounter tokens,
-            ObjectMapper mapper, Clock clock) {
-        HttpClient base = HttpClient.create(connections).compress(false).keepAlive(true);
+    BackendRegistry backendRegistry(TollgateProperties properties, ConnectionProvider connections, LoopResources loops,
+            TokenCounter tokens, ObjectMapper mapper, Clock clock) {
+        HttpClient base = HttpClient.create(connections).runOn(loops).compress(false).keepAlive(true);
         return BackendRegistry.build(properties.providers(), base, tokens, mapper, clock);
     }
 

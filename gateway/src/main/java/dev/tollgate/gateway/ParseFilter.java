@@ -21,6 +21,9 @@ import tools.jackson.databind.ObjectMapper;
  */
 public final class ParseFilter implements GlobalFilter, Ordered {
 
+    /** Largest oversized body read and dropped before the 413, so that the client receives it (see filter). */
+    static final long MAX_DRAINED_BYTES = 64L * 1024 * 1024;
+
     private final ObjectMapper mapper;
     private final int maxBytes;
 
@@ -40,8 +43,13 @@ public final class ParseFilter implements GlobalFilter, Ordered {
         if (call == null) {
             return chain.filter(exchange);
         }
-        if (exchange.getRequest().getHeaders().getContentLength() > maxBytes) {
-            return Mono.error(ApiError.tooLarge(maxBytes).exception());
+        long length = exchange.getRequest().getHeaders().getContentLength();
+        if (length > maxBytes) {
+            // Read and drop the body first (up to a bound): closing a connection with unread request bytes makes
+            // TCP send a reset, which can destroy the 413 before the client reads it.
+            Mono<Void> drained = length <= MAX_DRAINED_BYTES ? exchange.getRequest().getBody()
+                    .doOnNext(DataBufferUtils::release).then() : Mono.empty();
+            return drained.then(Mono.error(ApiError.tooLarge(maxBytes).exception()));
         }
         return readBody(exchange.getRequest(), maxBytes)
                 .flatMap(bytes -> {

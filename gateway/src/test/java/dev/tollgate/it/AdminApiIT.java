@@ -442,7 +442,12 @@ class AdminApiIT extends GatewayITSupport {
         if (key != null) {
             b.header("authorization", "Bearer " + key);
         }
-        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        try {
+            return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (java.net.http.HttpTimeoutException e) {
+            printThreads(method + " " + path);
+            throw e;
+        }
     }
 
     private static JsonNode ok(HttpResponse<String> response) {

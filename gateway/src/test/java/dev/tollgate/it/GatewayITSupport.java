@@ -123,7 +123,12 @@ public abstract class GatewayITSupport {
         for (int i = 0; i < headers.length; i += 2) {
             b.header(headers[i], headers[i + 1]);
         }
-        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        try {
+            return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (java.net.http.HttpTimeoutException e) {
+            printThreads("POST /v1/chat/completions");
+            throw e;
+        }
     }
 
     protected HttpResponse<String> get(String key, String path) throws Exception {
@@ -167,6 +172,17 @@ public abstract class GatewayITSupport {
      * their own client (their own connections), as Prometheus does; a scrape that times out prints every thread's
      * stack so that a hang can be diagnosed from the build log.
      */
+    /** Every thread's stack on standard error: what a request that timed out was waiting for. */
+    static void printThreads(String what) {
+        System.err.println("timed out: " + what + "; threads:");
+        Thread.getAllStackTraces().forEach((thread, stack) -> {
+            System.err.println("thread " + thread.getName() + " " + thread.getState());
+            for (StackTraceElement frame : stack) {
+                System.err.println("    at " + frame);
+            }
+        });
+    }
+
     protected BigDecimal metric(String name, String labels) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(uri("/actuator/prometheus")).timeout(Duration.ofSeconds(20))
                 .GET().build();
@@ -174,12 +190,7 @@ public abstract class GatewayITSupport {
         try {
             text = SCRAPER.send(request, HttpResponse.BodyHandlers.ofString()).body();
         } catch (java.net.http.HttpTimeoutException e) {
-            Thread.getAllStackTraces().forEach((thread, stack) -> {
-                System.err.println("thread " + thread.getName() + " " + thread.getState());
-                for (StackTraceElement frame : stack) {
-                    System.err.println("    at " + frame);
-                }
-            });
+            printThreads("scrape of " + name);
             throw e;
         }
         String prefix = name + "{" + labels;
