@@ -10,6 +10,8 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebExchange;
@@ -79,6 +81,27 @@ public final class ErrorHandler implements WebExceptionHandler {
             headers.set(HttpHeaders.CONNECTION, "close");
         }
         headers.setContentLength(body.length);
-        return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
+        byte[] bytes = body;
+        return drain(exchange.getRequest())
+                .then(Mono.defer(() -> response.writeWith(Mono.just(response.bufferFactory().wrap(bytes)))));
+    }
+
+    /**
+     * Reads and drops what is left of the request body (up to {@link ParseFilter#MAX_DRAINED_BYTES}) before the error
+     * is written. A request refused before its body was read (bad key, unknown admin target, a 404) would otherwise
+     * leave the body's bytes on a kept-alive connection, where the server would parse them as the start of the next
+     * request, and that request would never be answered. A body already read completes at once.
+     */
+    static Mono<Void> drain(ServerHttpRequest request) {
+        return request.getBody()
+                .map(buffer -> {
+                    int n = buffer.readableByteCount();
+                    DataBufferUtils.release(buffer);
+                    return (long) n;
+                })
+                .scan(0L, Long::sum)
+                .takeUntil(total -> total > ParseFilter.MAX_DRAINED_BYTES)
+                .then()
+                .onErrorResume(e -> Mono.empty());
     }
 }
