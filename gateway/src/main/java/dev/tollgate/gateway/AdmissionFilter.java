@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
@@ -123,7 +124,8 @@ public final class AdmissionFilter implements GlobalFilter, Ordered {
                 budgets, rates, amounts, tokens);
         // Set before the step: a client that leaves while the store is admitting still completes the call, and its
         // settle (a no-op for an unknown reservation) then releases whatever the step reserved.
-        call.settlement((cost, usedTokens) -> settle(call, applicable, cost, usedTokens));
+        AtomicLong reserved = new AtomicLong();
+        call.settlement((cost, usedTokens) -> settle(call, applicable, cost, usedTokens, reserved.get()));
         return Mono.fromCompletionStage(() -> store.admit(request))
                 .onErrorMap(e -> !(e instanceof GatewayException), e -> unavailable(p.team(), e))
                 .flatMap(result -> {
@@ -136,19 +138,21 @@ public final class AdmissionFilter implements GlobalFilter, Ordered {
                         return Mono.error(refusal(headers, applicable, result, now, amounts[amounts.length - 1]));
                     }
                     long amount = amounts[result.option()];
+                    reserved.set(amount);
                     exchange.getAttributes().put(ExchangeAttributes.DECISION, restrict(decision, worst, amount));
                     return chain.filter(exchange);
                 });
     }
 
-    private void settle(CallRecord call, Applicable applicable, BigDecimal cost, long tokens) {
+    /** @param reserved the amount this call reserved (for the reserved gauge; 0 when not yet known) */
+    private void settle(CallRecord call, Applicable applicable, BigDecimal cost, long tokens, long reserved) {
         SettleRequest request = new SettleRequest(call.requestId(), call.principal().team(), clock.millis(),
                 cost == null ? 0 : Nanos.ofUsd(cost), tokens);
         store.settle(request).whenComplete((result, error) -> {
             if (error != null) {
                 metrics.settleFailed(call.principal().team(), error);
             } else {
-                metrics.settled(call.principal().team(), applicable, result);
+                metrics.settled(call.principal().team(), applicable, result, reserved);
             }
         });
     }

@@ -73,14 +73,18 @@ public final class BudgetMetrics {
         }
     }
 
-    /** One settle: gauges and each alert threshold the spend crossed (counted once, by the settle that crossed). */
-    public void settled(String team, Applicable applicable, SettleResult result) {
+    /**
+     * One settle: gauges and each alert threshold the spend crossed (counted once, by the settle that crossed).
+     *
+     * @param reservedNanos what the settled call had reserved: the reserved gauge drops by it
+     */
+    public void settled(String team, Applicable applicable, SettleResult result, long reservedNanos) {
         for (SettleResult.Change c : result.changes()) {
             if (c.key().startsWith(Scope.TEAM.id(team, team) + "@")) {
                 AtomicReference<BudgetState> ref = teamState(team);
                 BudgetState old = ref.get();
-                ref.set(new BudgetState(c.key(), c.limitNanos(), c.spentAfterNanos(),
-                        old != null && old.key().equals(c.key()) ? Math.max(0, old.reservedNanos()) : 0));
+                ref.set(new BudgetState(c.key(), c.limitNanos(), c.spentAfterNanos(), old != null
+                        && old.key().equals(c.key()) ? Math.max(0, old.reservedNanos() - reservedNanos) : 0));
             }
             BudgetSpec spec = spec(applicable, c.key());
             if (spec == null || c.limitNanos() <= 0) {

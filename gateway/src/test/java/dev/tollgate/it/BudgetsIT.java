@@ -125,6 +125,9 @@ class BudgetsIT extends GatewayITSupport {
             JsonNode budget = budgets(ALPHA).path("data").get(0);
             assertThat(new BigDecimal(budget.path("spent_usd").asString())).isEqualByComparingTo(cost);
             assertThat(budget.path("reserved_usd").asString()).isEqualTo("0");
+            assertThat(metric("tollgate_budget_reserved_usd", "team=\"alpha\"")).isZero();
+            assertThat(metric("tollgate_budget_spent_usd", "team=\"alpha\"").doubleValue())
+                    .isEqualTo(cost.doubleValue());
         });
     }
 
