@@ -321,7 +321,12 @@ class TablesReloadIT {
         if (key != null) {
             b.header("authorization", "Bearer " + key);
         }
-        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        try {
+            return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (java.net.http.HttpTimeoutException e) {
+            GatewayITSupport.printThreads("GET " + path);
+            throw e;
+        }
     }
 
     private Map<String, Object> ledgerRow(String requestId) {
