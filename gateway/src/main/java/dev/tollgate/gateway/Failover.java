@@ -124,11 +124,19 @@ final class Failover {
                 limits.streamIdleTimeout(), start + total);
         UpstreamCall upstream = new UpstreamCall(call.request(), model, ctx.wire().upstreamBody(call.request(), model));
         boolean deadlineBound = remainingNanos < Math.min(limits.firstByteTimeout().toNanos(), total);
+        boolean stream = call.request().stream();
         return backend.exchange(upstream, relay)
                 .timeout(Mono.delay(Duration.ofNanos(firstByteBudget)), first -> Mono.never())
                 .onErrorMap(e -> !(e instanceof UpstreamException),
                         e -> ForwardFilter.transportError(backend.id(), e, deadlineBound ? ctx.deadline() : null))
-                .doOnNext(buffer -> attempt.firstByte(System.nanoTime()))
+                .doOnNext(buffer -> {
+                    attempt.firstByte(System.nanoTime());
+                    if (!stream) {
+                        // a non-streamed answer is one buffer, the whole of it: handed to the client's connection,
+                        // the attempt succeeded, even if the client closes the connection before our completion
+                        record(attempt.completed(System.nanoTime()));
+                    }
+                })
                 .doOnComplete(() -> record(attempt.completed(System.nanoTime())))
                 .doOnCancel(() -> record(attempt.cancelled(System.nanoTime())))
                 .onErrorResume(e -> failed(attempt, (UpstreamException) e));

@@ -97,7 +97,7 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
         if (contentType == null || !contentType.contains("json")) {
             return badResponse(body, "answered with content type " + contentType + " instead of JSON");
         }
-        return aggregate(body).map(this::whole).flux().doOnComplete(call::relayed);
+        return aggregate(body).map(this::whole).flux();
     }
 
     private DataBuffer whole(byte[] bytes) {
@@ -124,6 +124,7 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
         headers.set(Headers.PRICE_VERSION, call.price().version());
         response.setStatusCode(HttpStatus.OK);
         call.firstByte(System.nanoTime());
+        call.relayed(); // the whole answer, in one buffer: a client closing right after reading it is not a cancel
         return buffers.wrap(bytes);
     }
 

@@ -45,8 +45,9 @@ public final class Metering {
         }
         if (call.outcome() == null) {
             // A backend was chosen but its answer did not reach the end: the client left. Some servers complete
-            // rather than cancel the response when the client goes away, so the signal alone is not enough.
-            if (cancelled || call.provider() != null && !call.wasRelayed()) {
+            // rather than cancel the response when the client goes away, so the signal alone is not enough; and a
+            // client that closes its connection right after reading a whole answer is not a cancel either.
+            if (call.provider() != null ? !call.wasRelayed() : cancelled) {
                 call.end(CLIENT_CLOSED, Outcome.CANCELLED, "client_closed_request");
             } else {
                 call.end(200, Outcome.SUCCESS, null);
