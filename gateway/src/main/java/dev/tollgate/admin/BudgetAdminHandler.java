@@ -12,9 +12,6 @@ import java.util.TreeMap;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.DataBufferLimitException;
-import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerRequest;
@@ -22,6 +19,7 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import org.springframework.web.server.MethodNotAllowedException;
 
 import dev.tollgate.api.ApiError;
+import dev.tollgate.gateway.ParseFilter;
 import dev.tollgate.api.GatewayException;
 import dev.tollgate.budget.BudgetPeriod;
 import dev.tollgate.budget.BudgetSpec;
@@ -255,20 +253,7 @@ public final class BudgetAdminHandler {
     }
 
     static Mono<byte[]> body(ServerRequest request) {
-        return DataBufferUtils.join(request.exchange().getRequest().getBody(), MAX_BODY)
-                .onErrorMap(DataBufferLimitException.class, e -> ApiError.tooLarge(MAX_BODY).exception())
-                .map(BudgetAdminHandler::bytes)
-                .defaultIfEmpty(new byte[0]);
-    }
-
-    private static byte[] bytes(DataBuffer buffer) {
-        try {
-            byte[] bytes = new byte[buffer.readableByteCount()];
-            buffer.read(bytes);
-            return bytes;
-        } finally {
-            DataBufferUtils.release(buffer);
-        }
+        return ParseFilter.readBody(request.exchange().getRequest(), MAX_BODY);
     }
 
     static GatewayException storeUnavailable(Throwable e) {

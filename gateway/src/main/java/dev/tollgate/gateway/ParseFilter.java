@@ -59,7 +59,7 @@ public final class ParseFilter implements GlobalFilter, Ordered {
     }
 
     /** The whole body (empty when none), refusing more than {@code maxBytes} with 413. */
-    static Mono<byte[]> readBody(ServerHttpRequest request, int maxBytes) {
+    public static Mono<byte[]> readBody(ServerHttpRequest request, int maxBytes) {
         return DataBufferUtils.join(request.getBody(), maxBytes)
                 .onErrorMap(DataBufferLimitException.class, e -> ApiError.tooLarge(maxBytes).exception())
                 .map(ParseFilter::bytes)

@@ -133,6 +133,10 @@ public final class BudgetMetrics {
         });
     }
 
+    /**
+     * A gauge's value: Micrometer gauges are doubles, so the exact nano-USD counter is converted here, at export
+     * only (as GatewayMetrics exports its exact spend sums); nothing adds or compares these doubles.
+     */
     private static double usd(BudgetState s, java.util.function.ToLongFunction<BudgetState> field) {
         return s == null ? Double.NaN : Nanos.toUsd(field.applyAsLong(s)).doubleValue();
     }
