@@ -1,9 +1,11 @@
 -- admit (after common.lua): InMemoryLimitStore's admit as one atomic step.
 -- KEYS[3 .. 2+nb]        the budget counters, KEYS[3+nb .. 2+nb+nr] the rate buckets
 -- ARGV[6] request id, ARGV[7] reservation ttl (ms), ARGV[8] tokens, ARGV[9] nb, ARGV[10] nr, ARGV[11] na,
--- then nb x (counter key, limit, hard 1|0, period end ms or 0), nr x (rate key, rpm, tpm), na amounts (nano-USD).
--- Returns {outcome (0 admitted, 1 budget, 2 requests, 3 tokens), option (0-based, or -1), refusing index (0-based
--- budget or rate, or -1), nb x (limit, spent, reserved), nr x (request units, token units), soft-over indices...}.
+-- then nb x (counter key, limit, hard 1|0, period end ms or 0), nr x (rate key, rpm, tpm), na amounts (nano-USD),
+-- then the flexible minimum (nano-USD, 0 = none: see AdmitRequest).
+-- Returns {outcome (0 admitted, 1 budget, 2 requests, 3 tokens), option (0-based, na for the flexible amount, or -1),
+-- refusing index (0-based budget or rate, or -1), reserved amount (or 0), nb x (limit, spent, reserved),
+-- nr x (request units, token units), soft-over indices...}.
 
 purge()
 local id = ARGV[6]
@@ -14,7 +16,10 @@ local nb, nr, na = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
 -- the same request admitted again (a retried step): its older reservation is released first
 local previous = redis.call('HGET', KEYS[1], id)
 if previous then
-  release(cmsgpack.unpack(previous))
+  local rec = cmsgpack.unpack(previous)
+  if rec[8] ~= 1 then
+    release(rec)
+  end
   forget(id)
 end
 
@@ -50,12 +55,13 @@ for k = 1, na do
   amounts[k] = tonumber(ARGV[a])
   a = a + 1
 end
+local flexibleMinimum = tonumber(ARGV[a])
 
-local function result(outcome, option, refusing, over)
+local function result(outcome, option, refusing, over, reserved)
   for _, r in ipairs(rates) do
     saveBucket(r.rkey, buckets[r.key], r.rpm, r.tpm)
   end
-  local out = {outcome, option, refusing}
+  local out = {outcome, option, refusing, reserved or 0}
   for _, b in ipairs(budgets) do
     local c = counters[b.key]
     out[#out + 1] = b.limit
@@ -98,22 +104,46 @@ for k = 1, na do
     break
   end
 end
+local amount = 0
+if option >= 0 then
+  amount = amounts[option + 1]
+elseif flexibleMinimum > 0 then
+  -- what every hard budget has left, if it covers the minimum: the call's output is capped to it
+  local left = nil
+  for _, b in ipairs(budgets) do
+    if b.hard then
+      local c = counters[b.key]
+      local l = b.limit - c.spent - c.reserved
+      if left == nil or l < left then
+        left = l
+      end
+    end
+  end
+  if left ~= nil and left >= flexibleMinimum then
+    option = na
+    amount = math.min(left, amounts[1])
+  end
+end
 if option < 0 then
   return result(1, -1, refusing, {})
 end
 
-local amount = amounts[option + 1]
-local over, keys, ends = {}, {}, {}
+local softAmount = amount
+if flexibleMinimum > 0 then
+  softAmount = math.min(flexibleMinimum, amount)
+end
+local over, keys, ends, hard = {}, {}, {}, {}
 -- the record lives as long as the reservation and as long as any counter it holds an amount on (-1: for ever)
 local keep = ttl + reservationGrace
 for i, b in ipairs(budgets) do
   local c = counters[b.key]
-  if not b.hard and c.spent + c.reserved + amount > b.limit then
+  if not b.hard and c.spent + c.reserved + softAmount > b.limit then
     over[#over + 1] = i - 1
   end
   c.reserved = redis.call('HINCRBY', b.rkey, 'reserved', int(amount))
   keys[i] = b.key
   ends[i] = b.periodEnd
+  hard[i] = b.hard and 1 or 0
   if keep >= 0 then
     keep = b.periodEnd > 0 and math.max(keep, math.max(b.periodEnd - now, 0) + counterGrace) or -1
   end
@@ -153,8 +183,8 @@ end
 local expires = now + ttl
 local hadRecords = redis.call('EXISTS', KEYS[1]) == 1
 local hadExpiries = redis.call('EXISTS', KEYS[2]) == 1
-redis.call('HSET', KEYS[1], id, cmsgpack.pack({amount, tokens, expires, keys, ends, rateList}))
+redis.call('HSET', KEYS[1], id, cmsgpack.pack({amount, tokens, expires, keys, ends, rateList, hard, 0}))
 redis.call('ZADD', KEYS[2], int(expires), id)
 keepFor(KEYS[1], hadRecords)
 keepFor(KEYS[2], hadExpiries)
-return result(0, option, -1, over)
+return result(0, option, -1, over, amount)

@@ -2,14 +2,15 @@
 -- the reservation records and the token-bucket arithmetic of InMemoryLimitStore, over one team's keys.
 --
 -- KEYS[1]  the team's reservations (hash: request id -> msgpack {amount, tokens, expires, counter keys,
---          period ends, {rate key, rpm, tpm}...})
--- KEYS[2]  their expiry times (sorted set: request id scored by expiry in epoch ms)
+--          period ends, {rate key, rpm, tpm}..., hard flags (1|0 per counter), expired (1|0)})
+-- KEYS[2]  their expiry times (sorted set: request id scored by expiry in epoch ms; once expired, by the time the
+--          expired record is dropped)
 -- ARGV[1]  the team's key prefix ("tollgate:{<team>}:"); counters are <prefix>b:<counter key>, rate buckets
 --          <prefix>r:<rate key>: the same hash tag, so every key one step touches is in one cluster slot
 -- ARGV[2]  now (epoch ms, the gateway's clock: never Redis' TIME, so tests fix the time)
 -- ARGV[3]  how long a budget counter is kept after its period ends (ms)
 -- ARGV[4]  how long a rate bucket is kept after it would be full again (ms)
--- ARGV[5]  how long a reservation record is kept after it expired (ms)
+-- ARGV[5]  how long a reservation record is kept after it expired, for a late settle (ms)
 --
 -- Numbers are Lua doubles, exact for integers up to 2^53 (Nanos.MAX_USD keeps money below that). Every number
 -- handed to redis.call goes through int(), which prints it as an integer whatever Redis' own formatting.
@@ -62,15 +63,36 @@ local function forget(id)
   redis.call('ZREM', KEYS[2], id)
 end
 
--- Releases every reservation whose time is up (its call never settled: its replica died), on every step.
+-- A hard budget is charged at most what was reserved; soft and shadow budgets the actual cost.
+local function charge(rec, i, actual)
+  if rec[7] and rec[7][i] == 1 then
+    return math.min(actual, rec[1])
+  end
+  return actual
+end
+
+-- On every step: a reservation whose time is up (its call has not settled: its replica died, or the settle is late)
+-- is charged its whole amount, not released (its call may still be running), and kept as expired for a late settle
+-- (ARGV[5]); an expired one kept that long is dropped. InMemoryLimitStore does the same.
 local function purge()
   local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2])
   for _, id in ipairs(ids) do
     local packed = redis.call('HGET', KEYS[1], id)
-    if packed then
-      release(cmsgpack.unpack(packed))
+    local rec = packed and cmsgpack.unpack(packed)
+    if rec and rec[8] ~= 1 then
+      for i, key in ipairs(rec[4]) do
+        local rkey = counterKey(key)
+        if redis.call('EXISTS', rkey) == 1 then
+          redis.call('HINCRBY', rkey, 'reserved', int(-rec[1]))
+          redis.call('HINCRBY', rkey, 'spent', int(rec[1]))
+        end
+      end
+      rec[8] = 1
+      redis.call('HSET', KEYS[1], id, cmsgpack.pack(rec))
+      redis.call('ZADD', KEYS[2], int(rec[3] + reservationGrace), id)
+    else
+      forget(id)
     end
-    forget(id)
   end
 end
 

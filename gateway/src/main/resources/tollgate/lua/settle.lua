@@ -1,5 +1,7 @@
--- settle (after common.lua): moves a reservation to the call's actual cost and gives back the tokens it did not use
--- (or takes the excess). An unknown reservation (settled already, or released after its ttl) changes nothing.
+-- settle (after common.lua): moves a reservation to the call's actual cost (for a hard budget at most the amount
+-- reserved) and gives back the tokens it did not use (or takes the excess). A reservation charged at its expiry has
+-- that charge replaced by the actual cost. An unknown reservation (settled already, or expired long ago) changes
+-- nothing.
 -- ARGV[6] request id, ARGV[7] actual cost (nano-USD), ARGV[8] actual tokens.
 -- Returns {counter key, limit, spent before, spent after} for each counter of the reservation, flat; {} if unknown.
 
@@ -15,15 +17,28 @@ local amount, reservedTokens, keys, ends, rateList = rec[1], rec[2], rec[4], rec
 local actual = tonumber(ARGV[7])
 local actualTokens = tonumber(ARGV[8])
 
+local late = rec[8] == 1
 local out = {}
 for i, key in ipairs(keys) do
   local rkey = counterKey(key)
   local v = redis.call('HMGET', rkey, 'limit', 'spent')
-  if redis.call('EXISTS', rkey) == 1 then
-    redis.call('HINCRBY', rkey, 'reserved', int(-amount))
+  local exists = redis.call('EXISTS', rkey) == 1
+  local c = charge(rec, i, actual)
+  local after
+  if late then
+    -- its expiry charged the whole amount (if the counter was there then)
+    if exists then
+      after = redis.call('HINCRBY', rkey, 'spent', int(c - amount))
+    else
+      after = redis.call('HINCRBY', rkey, 'spent', int(c))
+    end
+  else
+    if exists then
+      redis.call('HINCRBY', rkey, 'reserved', int(-amount))
+    end
+    -- a counter gone (its period ended a day ago) starts again from this cost
+    after = redis.call('HINCRBY', rkey, 'spent', int(c))
   end
-  -- a counter gone (its period ended a day ago) starts again from this cost
-  local after = redis.call('HINCRBY', rkey, 'spent', int(actual))
   expireCounter(rkey, ends[i])
   out[#out + 1] = key
   out[#out + 1] = tonumber(v[1] or 0)

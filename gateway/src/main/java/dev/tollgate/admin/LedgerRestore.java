@@ -17,6 +17,7 @@ import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.tollgate.budget.BudgetMode;
 import dev.tollgate.budget.BudgetPeriod;
 import dev.tollgate.budget.BudgetSpec;
 import dev.tollgate.budget.Effective;
@@ -132,7 +133,8 @@ public final class LedgerRestore {
                 case APP -> b.team().equals(r.team()) && b.subject().equals(r.app());
             };
             if (match) {
-                sum = sum.add(r.costUsd());
+                // a hard budget was charged each call's cost, but at most its reservation (BudgetSettlement)
+                sum = sum.add(b.mode() == BudgetMode.HARD ? r.hardChargedUsd() : r.costUsd());
             }
         }
         return Nanos.ofUsd(sum);

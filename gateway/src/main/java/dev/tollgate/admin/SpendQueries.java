@@ -26,7 +26,8 @@ public final class SpendQueries {
             + "WHERE team = ? AND day_utc >= ? AND day_utc <= ? AND provider IS NOT NULL "
             + "GROUP BY day_utc, provider, model ORDER BY day_utc, provider, model";
 
-    private static final String BY_SUBJECT_SINCE = "SELECT team, key_id, app, SUM(cost_usd) FROM ledger WHERE ts >= ? "
+    private static final String BY_SUBJECT_SINCE = "SELECT team, key_id, app, SUM(cost_usd), SUM(CASE WHEN reserved_usd "
+            + "IS NOT NULL AND reserved_usd < cost_usd THEN reserved_usd ELSE cost_usd END) FROM ledger WHERE ts >= ? "
             + "GROUP BY team, key_id, app";
 
     private final DataSource dataSource;
@@ -71,8 +72,9 @@ public final class SpendQueries {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     BigDecimal cost = rs.getBigDecimal(4);
+                    BigDecimal charged = rs.getBigDecimal(5);
                     rows.add(new SubjectSpend(rs.getString(1), rs.getString(2), rs.getString(3),
-                            cost == null ? BigDecimal.ZERO : cost));
+                            cost == null ? BigDecimal.ZERO : cost, charged == null ? BigDecimal.ZERO : charged));
                 }
             }
             return rows;
@@ -82,7 +84,16 @@ public final class SpendQueries {
         }
     }
 
-    /** The ledger's spend of one team, key and app combination (app may be null). Immutable. */
-    public record SubjectSpend(String team, String keyId, String app, BigDecimal costUsd) {
+    /**
+     * The ledger's spend of one team, key and app combination (app may be null). Immutable.
+     *
+     * @param hardChargedUsd what hard budgets were charged for these calls: each call's cost, but at most what was
+     *                       reserved for it
+     */
+    public record SubjectSpend(String team, String keyId, String app, BigDecimal costUsd, BigDecimal hardChargedUsd) {
+
+        public SubjectSpend(String team, String keyId, String app, BigDecimal costUsd) {
+            this(team, keyId, app, costUsd, costUsd);
+        }
     }
 }

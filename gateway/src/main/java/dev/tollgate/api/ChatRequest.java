@@ -4,6 +4,7 @@ import java.util.EnumSet;
 import java.util.Set;
 
 import dev.tollgate.pricing.Capability;
+import dev.tollgate.pricing.OutputCapField;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -18,6 +19,15 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class ChatRequest {
 
+    /** Most choices ({@code n}) one call may ask for, as OpenAI allows. */
+    public static final int MAX_CHOICES = 128;
+
+    /**
+     * Tokens a provider may add to a prompt with tools beyond what the request holds: a system prompt of its own for
+     * tool use (Anthropic documents up to 346 tokens). Part of {@link #promptBoundTokens}.
+     */
+    public static final int TOOLS_OVERHEAD_TOKENS = 512;
+
     private final byte[] body;
     private final ObjectMapper mapper;
     private ObjectNode tree;
@@ -26,17 +36,32 @@ public final class ChatRequest {
     private final boolean clientWantsUsage;
     private final Integer maxOutputTokens;
     private final Set<Capability> needs;
+    private final int choices;
+    private final int images;
+    private final long imageUrlChars;
+    private final OutputCapField capField;
+    /** Byte ranges of the values of {@code max_tokens} and {@code max_completion_tokens} in the body; -1: absent. */
+    private final int[] capRanges;
+    private final int objectStart;
     private long promptTokens = -1;
 
-    private ChatRequest(byte[] body, ObjectMapper mapper, String model, boolean stream, boolean clientWantsUsage,
-            Integer maxOutputTokens, Set<Capability> needs) {
+    private ChatRequest(byte[] body, ObjectMapper mapper, Fields f, Integer maxOutputTokens) {
         this.body = body;
-        this.needs = needs;
+        this.needs = f.needs.isEmpty() ? Set.of() : Set.copyOf(f.needs);
         this.mapper = mapper;
-        this.model = model;
-        this.stream = stream;
-        this.clientWantsUsage = clientWantsUsage;
+        this.model = f.model;
+        this.stream = f.stream;
+        this.clientWantsUsage = f.wantsUsage;
         this.maxOutputTokens = maxOutputTokens;
+        this.choices = f.n != null ? f.n : 1;
+        this.images = f.images;
+        this.imageUrlChars = f.imageUrlChars;
+        // the field the client's cap is in (max_completion_tokens wins, as for maxOutputTokens), and where its value is
+        boolean completion = f.maxCompletionTokens != null;
+        this.capField = completion ? OutputCapField.MAX_COMPLETION_TOKENS
+                : f.maxTokens != null ? OutputCapField.MAX_TOKENS : null;
+        this.capRanges = capRanges(f);
+        this.objectStart = f.objectStart;
     }
 
     /**
@@ -52,6 +77,7 @@ public final class ChatRequest {
                 throw ApiError.invalidRequest("invalid_request", "The request body must be a JSON object.", null)
                         .exception();
             }
+            f.objectStart = (int) p.currentTokenLocation().getByteOffset();
             while (p.nextToken() == JsonToken.PROPERTY_NAME) {
                 String name = p.currentName();
                 JsonToken value = p.nextToken();
@@ -60,9 +86,17 @@ public final class ChatRequest {
                     case "messages" -> f.messages(value, p);
                     case "stream" -> f.stream = flag(value, "stream", f);
                     case "stream_options" -> f.streamOptions(value, p);
-                    case "max_tokens" -> f.maxTokens = positiveInt(value, p, "max_tokens", f);
-                    case "max_completion_tokens" -> f.maxCompletionTokens = positiveInt(value, p,
-                            "max_completion_tokens", f);
+                    case "max_tokens" -> {
+                        f.maxTokensStart = (int) p.currentTokenLocation().getByteOffset();
+                        f.maxTokens = positiveInt(value, p, "max_tokens", f);
+                        f.maxTokensEnd = (int) p.currentLocation().getByteOffset();
+                    }
+                    case "max_completion_tokens" -> {
+                        f.maxCompletionStart = (int) p.currentTokenLocation().getByteOffset();
+                        f.maxCompletionTokens = positiveInt(value, p, "max_completion_tokens", f);
+                        f.maxCompletionEnd = (int) p.currentLocation().getByteOffset();
+                    }
+                    case "n" -> f.n = choices(value, p, f);
                     case "tools", "functions" -> {
                         if (value == JsonToken.START_ARRAY && p.nextToken() != JsonToken.END_ARRAY) {
                             f.needs.add(Capability.TOOLS);
@@ -94,8 +128,7 @@ public final class ChatRequest {
             throw f.otherProblem.exception();
         }
         Integer maxTokens = f.maxCompletionTokens != null ? f.maxCompletionTokens : f.maxTokens;
-        return new ChatRequest(body, mapper, f.model, f.stream, f.wantsUsage, maxTokens,
-                f.needs.isEmpty() ? Set.of() : Set.copyOf(f.needs));
+        return new ChatRequest(body, mapper, f, maxTokens);
     }
 
     /** What one parse pass collects; the first problem of each kind wins. */
@@ -105,6 +138,14 @@ public final class ChatRequest {
         boolean wantsUsage;
         Integer maxTokens;
         Integer maxCompletionTokens;
+        int maxTokensStart;
+        int maxTokensEnd;
+        int maxCompletionStart;
+        int maxCompletionEnd;
+        int objectStart;
+        Integer n;
+        int images;
+        long imageUrlChars;
         ApiError modelProblem = ApiError.invalidRequest("missing_required_parameter",
                 "You must provide a model parameter.", "model");
         ApiError messagesProblem = ApiError.invalidRequest("missing_required_parameter",
@@ -127,21 +168,46 @@ public final class ChatRequest {
             }
         }
 
-        /** Looks at a message's content parts for images. */
+        /**
+         * Looks at a message's content parts for images: counts them, and the characters of their URLs (a data URL
+         * holds the whole image: its length says nothing of the image's tokens, see {@link #promptBoundTokens}).
+         */
         void contentParts(JsonParser p) {
             for (JsonToken part = p.nextToken(); part != JsonToken.END_ARRAY && part != null; part = p.nextToken()) {
                 if (part != JsonToken.START_OBJECT) {
                     p.skipChildren();
                     continue;
                 }
+                boolean image = false;
                 while (p.nextToken() == JsonToken.PROPERTY_NAME) {
-                    boolean type = "type".equals(p.currentName());
+                    String field = p.currentName();
                     JsonToken v = p.nextToken();
-                    if (type && v == JsonToken.VALUE_STRING && p.getString().contains("image")) {
-                        needs.add(Capability.VISION);
+                    if ("type".equals(field) && v == JsonToken.VALUE_STRING && p.getString().contains("image")) {
+                        image = true;
+                    } else if (field.startsWith("image") && v == JsonToken.START_OBJECT) {
+                        imageUrl(p);
+                        continue;
+                    } else if (field.startsWith("image") && v == JsonToken.VALUE_STRING) {
+                        imageUrlChars += p.getStringLength();
                     }
                     p.skipChildren();
                 }
+                if (image) {
+                    needs.add(Capability.VISION);
+                    images++;
+                }
+            }
+        }
+
+        /** Inside {@code "image_url": {...}}: the length of its {@code url}. */
+        private void imageUrl(JsonParser p) {
+            while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+                boolean url = "url".equals(p.currentName());
+                JsonToken v = p.nextToken();
+                if (url && v == JsonToken.VALUE_STRING) {
+                    imageUrlChars += p.getStringLength();
+                }
+                p.skipChildren();
             }
         }
 
@@ -233,6 +299,32 @@ public final class ChatRequest {
         return false;
     }
 
+    /** The value ranges of the cap fields the client sent, in body order, as start/end pairs. */
+    private static int[] capRanges(Fields f) {
+        boolean tokens = f.maxTokens != null;
+        boolean completion = f.maxCompletionTokens != null;
+        if (tokens && completion) {
+            return f.maxTokensStart < f.maxCompletionStart
+                    ? new int[] {f.maxTokensStart, f.maxTokensEnd, f.maxCompletionStart, f.maxCompletionEnd}
+                    : new int[] {f.maxCompletionStart, f.maxCompletionEnd, f.maxTokensStart, f.maxTokensEnd};
+        }
+        return tokens ? new int[] {f.maxTokensStart, f.maxTokensEnd}
+                : completion ? new int[] {f.maxCompletionStart, f.maxCompletionEnd} : new int[0];
+    }
+
+    /** {@code n}: how many choices to generate, 1 to {@value #MAX_CHOICES} (OpenAI's limit); null when not sent. */
+    private static Integer choices(JsonToken value, JsonParser p, Fields f) {
+        Integer n = positiveInt(value, p, "n", f);
+        if (n != null && n > MAX_CHOICES) {
+            if (f.otherProblem == null) {
+                f.otherProblem = ApiError.invalidRequest("invalid_value", "n must be at most " + MAX_CHOICES + ".",
+                        "n");
+            }
+            return null;
+        }
+        return n;
+    }
+
     private static Integer positiveInt(JsonToken value, JsonParser p, String field, Fields f) {
         if (value == JsonToken.VALUE_NULL) {
             return null;
@@ -282,6 +374,70 @@ public final class ChatRequest {
     /** Capabilities the request uses: tools, images (vision), JSON schema output. */
     public Set<Capability> needs() {
         return needs;
+    }
+
+    /** {@code n}: the choices the provider generates (and bills) for this call; 1 when not sent. */
+    public int choices() {
+        return choices;
+    }
+
+    /** Image parts in the messages. */
+    public int images() {
+        return images;
+    }
+
+    /**
+     * An upper bound of the prompt tokens any provider can bill for this request, whatever its tokenizer: every
+     * tokenizer in use (byte-level BPE, SentencePiece with byte fallback) makes at least one byte of text per token, so
+     * the body's length in bytes, less the image URLs (whose bytes encode pixels, not text), bounds the text; the
+     * body's own JSON framing (at least 27 bytes per message) covers the few tokens a chat template adds per message;
+     * each image adds at most {@code imageTokensMax} (the model's largest per-image count); and a request with tools
+     * adds {@value #TOOLS_OVERHEAD_TOKENS} for a provider's own tool-use prompt. Budgets reserve this, not the
+     * tokenizer's count, so that no provider's count of the prompt can take a settled call past its reservation.
+     */
+    public long promptBoundTokens(int imageTokensMax) {
+        return Math.max(0, body.length - imageUrlChars) + (long) images * imageTokensMax
+                + (needs.contains(Capability.TOOLS) ? TOOLS_OVERHEAD_TOKENS : 0);
+    }
+
+    /**
+     * The body with its output cap set to {@code value}, written in {@code field} when the client sent no cap,
+     * else in the field the client used (its value replaced). Spliced into the client's bytes: no tree, no
+     * re-serialisation of the rest.
+     */
+    public byte[] withOutputCap(OutputCapField field, int value) {
+        byte[] number = Integer.toString(value).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        if (capRanges.length > 0) {
+            // every cap field the client sent gets the value (both, when it sent both)
+            int size = body.length;
+            for (int i = 0; i < capRanges.length; i += 2) {
+                size += number.length - (capRanges[i + 1] - capRanges[i]);
+            }
+            byte[] out = new byte[size];
+            int from = 0;
+            int to = 0;
+            for (int i = 0; i < capRanges.length; i += 2) {
+                System.arraycopy(body, from, out, to, capRanges[i] - from);
+                to += capRanges[i] - from;
+                System.arraycopy(number, 0, out, to, number.length);
+                to += number.length;
+                from = capRanges[i + 1];
+            }
+            System.arraycopy(body, from, out, to, body.length - from);
+            return out;
+        }
+        byte[] member = ("\"" + field.json() + "\":" + value + ",").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        int at = objectStart + 1;
+        byte[] out = new byte[body.length + member.length];
+        System.arraycopy(body, 0, out, 0, at);
+        System.arraycopy(member, 0, out, at, member.length);
+        System.arraycopy(body, at, out, at + member.length, body.length - at);
+        return out;
+    }
+
+    /** The field holding the client's output cap ({@link #maxOutputTokens}), or null when it sent none. */
+    public OutputCapField capField() {
+        return capField;
     }
 
     /** Prompt tokens counted with the tokenizer, computed on first use and kept. */

@@ -15,9 +15,12 @@ import java.util.List;
  * @param amounts        worst-case costs to reserve in nano-USD, in order of preference: the first that fits every
  *                       hard budget is reserved (its index is returned)
  * @param tokens         tokens to take from the tokens-per-minute buckets (prompt + output cap)
+ * @param flexibleMinimum when no amount fits: reserve whatever every hard budget has left, if that is at least this
+ *                       much (nano-USD; the call's output is then capped to what it covers); 0 = refuse instead. Soft
+ *                       and shadow budgets report going over only when even this much would not have fit
  */
 public record AdmitRequest(String requestId, String team, long nowMillis, long reservationTtlMillis,
-        List<BudgetCheck> budgets, List<RateCheck> rates, long[] amounts, long tokens) {
+        List<BudgetCheck> budgets, List<RateCheck> rates, long[] amounts, long tokens, long flexibleMinimum) {
 
     public AdmitRequest {
         budgets = List.copyOf(budgets);
@@ -25,6 +28,24 @@ public record AdmitRequest(String requestId, String team, long nowMillis, long r
         if (amounts.length == 0) {
             throw new IllegalArgumentException("at least one amount to reserve");
         }
+        if (flexibleMinimum < 0) {
+            throw new IllegalArgumentException("flexibleMinimum must be >= 0, but was " + flexibleMinimum);
+        }
+    }
+
+    /** A request without a flexible amount: one of {@code amounts} is reserved, or the call is refused. */
+    public AdmitRequest(String requestId, String team, long nowMillis, long reservationTtlMillis,
+            List<BudgetCheck> budgets, List<RateCheck> rates, long[] amounts, long tokens) {
+        this(requestId, team, nowMillis, reservationTtlMillis, budgets, rates, amounts, tokens, 0);
+    }
+
+    /**
+     * The amount a soft or shadow budget is checked against when {@code reserved} was reserved: what a hard budget
+     * would have needed at least (the flexible minimum, when there is one), so that they report what a hard budget
+     * would have refused.
+     */
+    public long softCheckAmount(long reserved) {
+        return flexibleMinimum > 0 ? Math.min(flexibleMinimum, reserved) : reserved;
     }
 
     /**

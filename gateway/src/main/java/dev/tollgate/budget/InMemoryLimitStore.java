@@ -13,13 +13,21 @@ import java.util.concurrent.ConcurrentHashMap;
  * The counters of one replica, in memory (restored from the ledger at start, see {@code LedgerRestore}).
  * <p>
  * The invariant of a hard budget: {@code spent + reserved <= limit} after every admission, where {@code reserved} is
- * the sum of the worst-case amounts of the calls in flight. It holds because the check ({@code spent + reserved +
- * amount <= limit}) and the reservation happen in one step under the team's lock, and a settle only moves a
- * reservation's amount into {@code spent} at the call's actual cost, which is at most its worst case (the worst case
- * is the whole output cap at the backend's price). So the settled sum never exceeds the limit, whatever the
- * concurrency. Every counter of a team (team, key and app budgets; key and team rate limits) is under the same lock,
- * so a call's checks and charges across them are one step too; teams do not contend with each other. Redis' store
- * runs the same algorithm as one Lua script per step.
+ * the sum of the amounts reserved for the calls in flight. It holds because the check ({@code spent + reserved +
+ * amount <= limit}) and the reservation happen in one step under the team's lock, and because nothing later moves
+ * more than a reservation's amount into {@code spent}:
+ * <ul>
+ * <li>a settle charges a hard budget the call's actual cost, but at most the amount reserved for it (the gateway caps
+ * the call's output at what the amount covers; a provider that answers beyond that cap is recorded in full in the
+ * ledger, and the difference is reported as an overrun, never charged past the limit);</li>
+ * <li>a reservation whose call has not settled when its time is up (its replica died, or the settle is late) is
+ * charged its whole amount, not released: its call may still be running and costing. It is kept as expired for
+ * {@value #EXPIRED_KEPT_MILLIS} ms, and a late settle then replaces that charge by the actual cost, which is lower.</li>
+ * </ul>
+ * So the settled sum of a hard budget never exceeds its limit, whatever the concurrency, the answers and the order of
+ * settles and expiries. Soft and shadow budgets are charged the actual cost. Every counter of a team (team, key and
+ * app budgets; key and team rate limits) is under the same lock, so a call's checks and charges across them are one
+ * step too; teams do not contend with each other. Redis' store runs the same algorithm as one Lua script per step.
  * <p>
  * Rate limits are token buckets in integer units ({@link RateState#UNITS}): a limit of L per minute holds
  * {@code L * 60000} units when full and refills L units per millisecond; one request (or token) costs 60000 units.
@@ -29,6 +37,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class InMemoryLimitStore implements LimitStore {
 
     static final long UNIT = RateState.UNITS;
+    /** How long an expired reservation is kept for a late settle: one day (as the Redis store keeps it). */
+    public static final long EXPIRED_KEPT_MILLIS = 86_400_000;
 
     private final Map<String, Team> teams = new ConcurrentHashMap<>();
 
@@ -124,8 +134,13 @@ public final class InMemoryLimitStore implements LimitStore {
         }
     }
 
-    private record Reservation(String requestId, long amount, long tokens, List<String> budgetKeys,
+    /** @param hard per budget key, whether it is a hard budget (charged at most {@code amount}) */
+    private record Reservation(String requestId, long amount, long tokens, List<String> budgetKeys, boolean[] hard,
             List<AdmitRequest.RateCheck> rates, long expiresAt) {
+
+        long charge(int i, long actual) {
+            return hard[i] ? Math.min(actual, amount) : actual;
+        }
     }
 
     /** Every counter of one team; guarded by itself. */
@@ -134,6 +149,10 @@ public final class InMemoryLimitStore implements LimitStore {
         final Map<String, Bucket> buckets = new HashMap<>();
         final Map<String, Reservation> reservations = new HashMap<>();
         final PriorityQueue<Reservation> expiry = new PriorityQueue<>((a, b) -> Long.compare(a.expiresAt, b.expiresAt));
+        /** Reservations charged at their expiry, kept for a late settle; dropped {@value #EXPIRED_KEPT_MILLIS} ms on. */
+        final Map<String, Reservation> expired = new HashMap<>();
+        final PriorityQueue<Reservation> expiredOrder = new PriorityQueue<>(
+                (a, b) -> Long.compare(a.expiresAt, b.expiresAt));
 
         AdmitResult admit(AdmitRequest r) {
             long now = r.nowMillis();
@@ -143,6 +162,10 @@ public final class InMemoryLimitStore implements LimitStore {
                 // the same request admitted again (a retried step): its older reservation is released first
                 expiry.remove(previous);
                 release(previous);
+            }
+            Reservation expiredBefore = expired.remove(r.requestId());
+            if (expiredBefore != null) {
+                expiredOrder.remove(expiredBefore); // its charge stays; only its record is replaced (as in Redis)
             }
             List<RateState> rates = new ArrayList<>(r.rates().size());
             for (AdmitRequest.RateCheck rc : r.rates()) {
@@ -176,18 +199,35 @@ public final class InMemoryLimitStore implements LimitStore {
                     option = i;
                 }
             }
+            long amount = option >= 0 ? r.amounts()[option] : 0;
+            if (option < 0 && r.flexibleMinimum() > 0) {
+                // what every hard budget has left, if it covers the minimum: the call's output is capped to it
+                long left = Long.MAX_VALUE;
+                for (AdmitRequest.BudgetCheck bc : r.budgets()) {
+                    Counter c = counter(bc);
+                    if (bc.mode() == BudgetMode.HARD) {
+                        left = Math.min(left, bc.limitNanos() - c.spent - c.reserved);
+                    }
+                }
+                if (left >= r.flexibleMinimum()) {
+                    option = r.amounts().length;
+                    amount = Math.min(left, r.amounts()[0]);
+                }
+            }
             if (option < 0) {
                 return refused(AdmitResult.Outcome.BUDGET_EXCEEDED, refusedBy, -1, r);
             }
-            long amount = r.amounts()[option];
+            long softAmount = r.softCheckAmount(amount);
             List<String> over = new ArrayList<>();
             List<String> keys = new ArrayList<>(r.budgets().size());
+            boolean[] hard = new boolean[r.budgets().size()];
             for (AdmitRequest.BudgetCheck bc : r.budgets()) {
                 Counter c = counter(bc);
-                if (bc.mode() != BudgetMode.HARD && c.spent + c.reserved + amount > bc.limitNanos()) {
+                if (bc.mode() != BudgetMode.HARD && c.spent + c.reserved + softAmount > bc.limitNanos()) {
                     over.add(bc.key());
                 }
                 c.reserved += amount;
+                hard[keys.size()] = bc.mode() == BudgetMode.HARD;
                 keys.add(bc.key());
             }
             for (AdmitRequest.RateCheck rc : r.rates()) {
@@ -200,26 +240,39 @@ public final class InMemoryLimitStore implements LimitStore {
                 }
                 rates.add(b.state(rc.key(), rc.requestsPerMinute(), rc.tokensPerMinute()));
             }
-            Reservation res = new Reservation(r.requestId(), amount, r.tokens(), List.copyOf(keys), r.rates(),
+            Reservation res = new Reservation(r.requestId(), amount, r.tokens(), List.copyOf(keys), hard, r.rates(),
                     now + r.reservationTtlMillis());
             reservations.put(r.requestId(), res);
             expiry.add(res);
-            return new AdmitResult(AdmitResult.Outcome.ADMITTED, option, null, -1, states(r), rates, over);
+            return new AdmitResult(AdmitResult.Outcome.ADMITTED, option, amount, null, -1, states(r), rates, over);
         }
 
         SettleResult settle(SettleRequest s) {
             purge(s.nowMillis());
             Reservation res = reservations.remove(s.requestId());
-            if (res == null) {
-                return SettleResult.NONE;
+            boolean late = false;
+            if (res != null) {
+                expiry.remove(res);
+            } else {
+                res = expired.remove(s.requestId());
+                if (res == null) {
+                    return SettleResult.NONE;
+                }
+                expiredOrder.remove(res);
+                late = true;
             }
-            expiry.remove(res);
             List<SettleResult.Change> changes = new ArrayList<>(res.budgetKeys().size());
-            for (String key : res.budgetKeys()) {
+            for (int i = 0; i < res.budgetKeys().size(); i++) {
+                String key = res.budgetKeys().get(i);
                 Counter c = budgets.computeIfAbsent(key, k -> new Counter());
                 long before = c.spent;
-                c.reserved -= res.amount();
-                c.spent += s.actualNanos();
+                long charge = res.charge(i, s.actualNanos());
+                if (late) {
+                    c.spent += charge - res.amount(); // its expiry charged the whole amount
+                } else {
+                    c.reserved -= res.amount();
+                    c.spent += charge;
+                }
                 changes.add(new SettleResult.Change(key, c.limit, before, c.spent));
             }
             for (AdmitRequest.RateCheck rc : res.rates()) {
@@ -234,12 +287,26 @@ public final class InMemoryLimitStore implements LimitStore {
             return new SettleResult(changes);
         }
 
-        /** Releases reservations whose calls never settled (their replica died) once their time is up. */
+        /**
+         * Charges reservations whose time is up with their whole amount (their call may still be running: its replica
+         * died, or its settle is late) and keeps them for a late settle; drops those kept long enough.
+         */
         void purge(long now) {
             while (!expiry.isEmpty() && expiry.peek().expiresAt() <= now) {
                 Reservation res = expiry.poll();
                 reservations.remove(res.requestId());
-                release(res);
+                for (String key : res.budgetKeys()) {
+                    Counter c = budgets.get(key);
+                    if (c != null) {
+                        c.reserved -= res.amount();
+                        c.spent += res.amount();
+                    }
+                }
+                expired.put(res.requestId(), res);
+                expiredOrder.add(res);
+            }
+            while (!expiredOrder.isEmpty() && expiredOrder.peek().expiresAt() + EXPIRED_KEPT_MILLIS <= now) {
+                expired.remove(expiredOrder.poll().requestId());
             }
         }
 
@@ -271,7 +338,7 @@ public final class InMemoryLimitStore implements LimitStore {
             for (AdmitRequest.RateCheck rc : r.rates()) {
                 rates.add(buckets.get(rc.key()).state(rc.key(), rc.requestsPerMinute(), rc.tokensPerMinute()));
             }
-            return new AdmitResult(outcome, -1, key, retryAfter, states(r), rates, List.of());
+            return AdmitResult.refused(outcome, key, retryAfter, states(r), rates);
         }
     }
 

@@ -170,7 +170,7 @@ public final class ResilientLimitStore implements LimitStore, AutoCloseable {
             rates.add(new AdmitRequest.RateCheck(rc.key(), share(rc.requestsPerMinute()), share(rc.tokensPerMinute())));
         }
         AdmitRequest local = new AdmitRequest(r.requestId(), r.team(), r.nowMillis(), r.reservationTtlMillis(),
-                budgets, rates, r.amounts(), r.tokens());
+                budgets, rates, r.amounts(), r.tokens(), r.flexibleMinimum());
         return fallback.admit(local).thenApply(result -> {
             if (result.admitted()) {
                 fallbackAdmitted.put(r.requestId(), r.nowMillis() + r.reservationTtlMillis());

@@ -209,7 +209,7 @@ public class GatewayConfiguration {
             TollgateProperties properties, Clock clock) {
         TollgateProperties.Budgets b = properties.budgets();
         return new AdmissionFilter(store, overrides, metrics, b.timeZone(), b.reservationTtl().toMillis(),
-                b.defaultOutputCap(), properties.resilience().maxAttempts(), clock);
+                b.defaultOutputCap(), b.minCappedOutputTokens(), clock);
     }
 
     @Bean

@@ -32,8 +32,32 @@ public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provi
         limits = limits != null ? limits : new Limits(null, null);
         ledger = ledger != null ? ledger : new Ledger(null, null, null, null, null);
         resilience = resilience != null ? resilience : new Resilience(null, null, null, null);
-        budgets = budgets != null ? budgets : new Budgets(null, null, null, null, null, null, null, null);
+        budgets = budgets != null ? budgets : new Budgets(null, null, null, null, null, null, null, null, null);
         admin = admin != null ? admin : new Admin(null);
+        Duration longest = longestCall(resilience, providers);
+        if (budgets.reservationTtl().compareTo(longest) < 0) {
+            // a reservation that expires while its call runs is charged its whole amount (never overspent), but the
+            // call's actual cost would then wait for a late settle: refuse the setting instead
+            throw new IllegalArgumentException("tollgate.budgets.reservation-ttl must be at least as long as a call can "
+                    + "live (tollgate.resilience.deadline " + resilience.deadline() + " + the longest total-timeout "
+                    + longest.minus(resilience.deadline()) + " = " + longest + "), but was "
+                    + budgets.reservationTtl());
+        }
+    }
+
+    /**
+     * The longest a call can live: its first byte comes within the deadline (failovers included), and the attempt
+     * that produced it ends within its total timeout, counted from when it was sent (before the deadline).
+     */
+    public static Duration longestCall(Resilience resilience, Map<String, Provider> providers) {
+        Duration total = resilience.defaults().totalTimeout();
+        for (Provider p : providers.values()) {
+            Duration t = resilience.defaults().overriddenBy(p.resilience()).totalTimeout();
+            if (t.compareTo(total) > 0) {
+                total = t;
+            }
+        }
+        return resilience.deadline().plus(total);
     }
 
     /**
@@ -43,9 +67,12 @@ public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provi
      * @param store                 {@code memory} (one replica; restored from the ledger at start) or {@code redis}
      *                              (shared by replicas); default memory
      * @param timeZone              calendar of daily, weekly and monthly periods; default UTC
-     * @param defaultOutputCap      output tokens reserved for a call without {@code max_tokens} (clamped to the
-     *                              model's maximum); default {@value #DEFAULT_OUTPUT_CAP}
-     * @param reservationTtl        a reservation never settled (its replica died) is released after this; default 1h
+     * @param defaultOutputCap      output tokens a call without {@code max_tokens} is counted for in tokens-per-minute
+     *                              limits at admission (clamped to the model's maximum; settled to the actual count);
+     *                              default {@value #DEFAULT_OUTPUT_CAP}. Budgets reserve the model's whole output limit
+     * @param reservationTtl        a reservation whose call has not settled after this (its replica died) is charged
+     *                              its whole amount; default 1h; at least as long as a call can live
+     *                              ({@link TollgateProperties#longestCall})
      * @param storeFailurePolicy    when Redis cannot be reached: {@code fail-closed} (refuse calls, 503) or
      *                              {@code fail-open} (allow them against a local, per-replica share of each limit);
      *                              default fail-closed
@@ -53,11 +80,15 @@ public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provi
      *                              while Redis is down; default 0.1
      * @param redis                 the Redis connection
      * @param overridesPollInterval how often a replica reads the admin API's changes made on other replicas; default 5s
+     * @param minCappedOutputTokens a hard budget that cannot cover a call's whole output caps it to what it can cover,
+     *                              but to no fewer tokens per choice than this (or what the call asked, if less):
+     *                              below, the call is refused; default {@value #DEFAULT_MIN_CAPPED_OUTPUT_TOKENS}
      */
     public record Budgets(String store, java.time.ZoneId timeZone, Integer defaultOutputCap, Duration reservationTtl,
             String storeFailurePolicy, java.math.BigDecimal fallbackShare, Redis redis,
-            Duration overridesPollInterval) {
+            Duration overridesPollInterval, Integer minCappedOutputTokens) {
         public static final int DEFAULT_OUTPUT_CAP = 4096;
+        public static final int DEFAULT_MIN_CAPPED_OUTPUT_TOKENS = 256;
 
         public Budgets {
             store = store != null ? store : "memory";
@@ -75,6 +106,12 @@ public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provi
             fallbackShare = fallbackShare != null ? fallbackShare : new java.math.BigDecimal("0.1");
             redis = redis != null ? redis : new Redis(null, null);
             overridesPollInterval = overridesPollInterval != null ? overridesPollInterval : Duration.ofSeconds(5);
+            minCappedOutputTokens = minCappedOutputTokens != null ? minCappedOutputTokens
+                    : DEFAULT_MIN_CAPPED_OUTPUT_TOKENS;
+            if (minCappedOutputTokens < 1) {
+                throw new IllegalArgumentException("tollgate.budgets.min-capped-output-tokens must be >= 1, but was "
+                        + minCappedOutputTokens);
+            }
         }
     }
 

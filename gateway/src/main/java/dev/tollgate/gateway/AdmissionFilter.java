@@ -1,12 +1,10 @@
 package dev.tollgate.gateway;
 
-import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
@@ -16,12 +14,14 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.tollgate.api.ApiError;
+import dev.tollgate.api.ChatRequest;
 import dev.tollgate.api.GatewayException;
 import dev.tollgate.auth.Principal;
 import dev.tollgate.budget.AdmitRequest;
 import dev.tollgate.budget.AdmitResult;
 import dev.tollgate.budget.Applicable;
 import dev.tollgate.budget.BudgetPeriod;
+import dev.tollgate.budget.BudgetMode;
 import dev.tollgate.budget.BudgetSpec;
 import dev.tollgate.budget.BudgetState;
 import dev.tollgate.budget.LimitOverrides;
@@ -29,26 +29,29 @@ import dev.tollgate.budget.LimitStore;
 import dev.tollgate.budget.Nanos;
 import dev.tollgate.budget.RateLimitSpec;
 import dev.tollgate.budget.RateState;
-import dev.tollgate.budget.SettleRequest;
+import dev.tollgate.budget.ReservationPlan;
 import dev.tollgate.metering.BudgetMetrics;
 import dev.tollgate.metering.CallRecord;
 import dev.tollgate.metering.Outcome;
+import dev.tollgate.pricing.PricedModel;
 import dev.tollgate.routing.Candidate;
 import dev.tollgate.routing.Decision;
 import dev.tollgate.routing.Tables;
 import reactor.core.publisher.Mono;
 
 /**
- * Budgets and rate limits, between routing and forwarding: reserves the call's worst-case cost in every budget that
- * applies (team, key, app) and takes one request and its estimated tokens from every rate limit (key, team), in one
- * atomic step of the {@link LimitStore}, before anything is sent. The reservation is settled to the actual cost when
- * the call completes, however it ends ({@link CallRecord#settlement}).
+ * Budgets and rate limits, between routing and forwarding: reserves what the call can cost at most in every budget
+ * that applies (team, key, app) and takes one request and its estimated tokens from every rate limit (key, team), in
+ * one atomic step of the {@link LimitStore}, before anything is sent. The reservation is settled to the actual cost
+ * once the cost is known ({@link BudgetSettlement}), however the call ends.
  * <p>
- * The worst case of a candidate is its prompt at the input price plus the whole output cap ({@code max_tokens},
- * else {@code default-output-cap}, clamped to the model's maximum output) at the output price. Failover may serve
- * the call from a later candidate, so the step reserves the largest worst case among the candidates failover may
- * use; if that does not fit, the first candidate's alone (failover then keeps to candidates no dearer); with
- * {@code downgrade-to-fit}, then each cheaper candidate's. Thread-safe.
+ * What is reserved bounds what the call can cost ({@link ReservationPlan}): its prompt at an upper bound of its
+ * tokens, and its output at the cap the upstream request carries, for every choice. Under a hard budget the call
+ * asks for its {@code max_tokens}, else the model's whole output limit; when that does not fit, the output is capped
+ * to what the budget has left (at least {@code min-capped-output-tokens} per choice, else the call is refused), the
+ * upstream request carries the cap (in the model's cap field) and the response says so
+ * ({@code x-tollgate-output-capped}). Failover keeps to the candidates the reservation covers, each with its own cap.
+ * Thread-safe.
  */
 public final class AdmissionFilter implements GlobalFilter, Ordered {
 
@@ -58,22 +61,23 @@ public final class AdmissionFilter implements GlobalFilter, Ordered {
     private final ZoneId zone;
     private final long reservationTtlMillis;
     private final int defaultOutputCap;
-    private final int maxAttempts;
+    private final int minCappedOutput;
     private final Clock clock;
 
     /**
-     * @param defaultOutputCap output tokens reserved for a call without {@code max_tokens} (clamped to the model)
-     * @param maxAttempts      failover's attempt limit: how many candidates the reservation must cover
+     * @param defaultOutputCap output tokens a call without {@code max_tokens} is counted for in tokens-per-minute
+     *                         limits (clamped to the model)
+     * @param minCappedOutput  fewest output tokens per choice a call capped by a hard budget may be given
      */
     public AdmissionFilter(LimitStore store, Supplier<LimitOverrides> overrides, BudgetMetrics metrics, ZoneId zone,
-            long reservationTtlMillis, int defaultOutputCap, int maxAttempts, Clock clock) {
+            long reservationTtlMillis, int defaultOutputCap, int minCappedOutput, Clock clock) {
         this.store = store;
         this.overrides = overrides;
         this.metrics = metrics;
         this.zone = zone;
         this.reservationTtlMillis = reservationTtlMillis;
         this.defaultOutputCap = defaultOutputCap;
-        this.maxAttempts = maxAttempts;
+        this.minCappedOutput = minCappedOutput;
         this.clock = clock;
     }
 
@@ -97,19 +101,14 @@ public final class AdmissionFilter implements GlobalFilter, Ordered {
             return chain.filter(exchange);
         }
         Instant now = call.startedAt();
-        List<Candidate> candidates = decision.candidates();
-        long[] worst = new long[candidates.size()];
-        Integer maxTokens = call.request().maxOutputTokens();
-        for (int i = 0; i < worst.length; i++) {
-            Candidate c = candidates.get(i);
-            int cap = Math.min(maxTokens != null ? maxTokens : defaultOutputCap,
-                    c.offering().model().maxOutputTokens());
-            worst[i] = ceilPicoToNanos(c.price().estimatePicoUsd(decision.promptTokens(), cap));
-        }
-        long[] amounts = amounts(worst, applicable.downgradeToFit());
-        Candidate first = candidates.get(0);
-        long tokens = decision.promptTokens() + Math.min(maxTokens != null ? maxTokens : defaultOutputCap,
-                first.offering().model().maxOutputTokens());
+        ChatRequest chat = call.request();
+        ReservationPlan plan = plan(chat, decision.candidates(), applicable.downgradeToFit());
+        long[] amounts = plan.amounts();
+        boolean hard = hasHard(applicable);
+        Candidate first = decision.first();
+        Integer maxTokens = chat.maxOutputTokens();
+        long tokens = decision.promptTokens() + (long) chat.choices() * Math.min(
+                maxTokens != null ? maxTokens : defaultOutputCap, first.offering().model().maxOutputTokens());
         List<AdmitRequest.BudgetCheck> budgets = new ArrayList<>(applicable.budgets().size());
         for (BudgetSpec b : applicable.budgets()) {
             BudgetPeriod.Window w = b.period().window(now, zone);
@@ -121,11 +120,11 @@ public final class AdmissionFilter implements GlobalFilter, Ordered {
             rates.add(new AdmitRequest.RateCheck(r.id(), r.requestsPerMinute(), r.tokensPerMinute()));
         }
         AdmitRequest request = new AdmitRequest(call.requestId(), p.team(), now.toEpochMilli(), reservationTtlMillis,
-                budgets, rates, amounts, tokens);
+                budgets, rates, amounts, tokens, plan.flexibleMinimum());
         // Set before the step: a client that leaves while the store is admitting still completes the call, and its
         // settle (a no-op for an unknown reservation) then releases whatever the step reserved.
-        AtomicLong reserved = new AtomicLong();
-        call.settlement((cost, usedTokens) -> settle(call, applicable, cost, usedTokens, reserved.get()));
+        BudgetSettlement settlement = new BudgetSettlement(call, applicable, store, metrics, clock);
+        call.settlement(settlement);
         return Mono.fromCompletionStage(() -> store.admit(request))
                 .onErrorMap(e -> !(e instanceof GatewayException), e -> unavailable(p.team(), e))
                 .flatMap(result -> {
@@ -135,64 +134,82 @@ public final class AdmissionFilter implements GlobalFilter, Ordered {
                     metrics.observed(p.team(), applicable, result);
                     if (!result.admitted()) {
                         call.settlement(null); // nothing was reserved
-                        return Mono.error(refusal(headers, applicable, result, now, amounts[amounts.length - 1]));
+                        long needed = plan.flexibleMinimum() > 0 ? plan.flexibleMinimum() : amounts[amounts.length - 1];
+                        return Mono.error(refusal(headers, applicable, result, now, needed));
                     }
-                    long amount = amounts[result.option()];
-                    reserved.set(amount);
-                    exchange.getAttributes().put(ExchangeAttributes.DECISION, restrict(decision, worst, amount));
+                    settlement.admitted(result);
+                    Decision.Routed covered = covered(decision, plan, result, hard, maxTokens);
+                    if (covered.candidates().isEmpty()) {
+                        // cannot happen: the store reserved an amount that covers the first candidate
+                        throw new IllegalStateException("the reservation covers no candidate");
+                    }
+                    if (plan.capped(0, plan.cap(0, result.reservedNanos(), result.option() == amounts.length))) {
+                        metrics.outputCapped(p.team());
+                    }
+                    exchange.getAttributes().put(ExchangeAttributes.DECISION, covered);
                     return chain.filter(exchange);
                 });
     }
 
-    /** @param reserved the amount this call reserved (for the reserved gauge; 0 when not yet known) */
-    private void settle(CallRecord call, Applicable applicable, BigDecimal cost, long tokens, long reserved) {
-        SettleRequest request = new SettleRequest(call.requestId(), call.principal().team(), clock.millis(),
-                cost == null ? 0 : Nanos.ofUsd(cost), tokens);
-        store.settle(request).whenComplete((result, error) -> {
-            if (error != null) {
-                metrics.settleFailed(call.principal().team(), error);
-            } else {
-                metrics.settled(call.principal().team(), applicable, result, reserved);
-            }
-        });
+    /** The reservation plan of a call over the decision's candidates, in routing order. */
+    static ReservationPlan plan(ChatRequest chat, List<Candidate> candidates, boolean downgrade, int minOutput) {
+        int n = candidates.size();
+        long[] input = new long[n];
+        long[] output = new long[n];
+        long[] prompt = new long[n];
+        int[] requested = new int[n];
+        Integer maxTokens = chat.maxOutputTokens();
+        for (int i = 0; i < n; i++) {
+            Candidate c = candidates.get(i);
+            PricedModel m = c.offering().model();
+            input[i] = c.price().inputMicros();
+            output[i] = c.price().outputMicros();
+            prompt[i] = chat.promptBoundTokens(m.imageTokensMax());
+            requested[i] = maxTokens != null ? Math.min(maxTokens, m.maxOutputTokens()) : m.maxOutputTokens();
+        }
+        return new ReservationPlan(input, output, prompt, requested, chat.choices(), minOutput, downgrade);
+    }
+
+    private ReservationPlan plan(ChatRequest chat, List<Candidate> candidates, boolean downgrade) {
+        return plan(chat, candidates, downgrade, minCappedOutput);
     }
 
     /**
-     * The amounts to try, in order: the largest worst case among the candidates failover may use, the first
-     * candidate's, then (downgrade-to-fit) each cheaper worst case in routing order.
+     * The candidates the reservation covers, in routing order, each with the output cap its upstream request must
+     * carry under a hard budget (none when the client's own cap stands).
      */
-    static long[] amounts(long[] worst, boolean downgrade) {
-        long max = 0;
-        for (int i = 0; i < worst.length; i++) {
-            max = Math.max(max, worst[i]);
-        }
-        List<Long> out = new ArrayList<>();
-        out.add(max);
-        if (worst[0] != max) {
-            out.add(worst[0]);
-        }
-        if (downgrade) {
-            for (long w : worst) {
-                if (w < out.get(out.size() - 1)) {
-                    out.add(w);
-                }
-            }
-        }
-        return out.stream().mapToLong(Long::longValue).toArray();
-    }
-
-    /** The candidates whose worst case fits the reserved amount, in routing order. */
-    private static Decision.Routed restrict(Decision.Routed d, long[] worst, long amount) {
+    static Decision.Routed covered(Decision.Routed d, ReservationPlan plan, AdmitResult result, boolean hard,
+            Integer clientCap) {
+        boolean flexible = result.option() == plan.amounts().length;
         List<Candidate> allowed = new ArrayList<>(d.candidates().size());
-        for (int i = 0; i < worst.length; i++) {
-            if (worst[i] <= amount) {
-                allowed.add(d.candidates().get(i));
+        boolean changed = false;
+        for (int i = 0; i < d.candidates().size(); i++) {
+            Candidate c = d.candidates().get(i);
+            int cap = plan.cap(i, result.reservedNanos(), flexible);
+            if (cap < 0) {
+                changed = true;
+                continue;
+            }
+            if (hard && (clientCap == null || cap != clientCap)) {
+                allowed.add(c.withOutputCap(cap));
+                changed = true;
+            } else {
+                allowed.add(c);
             }
         }
-        return allowed.size() == d.candidates().size() ? d : d.withCandidates(allowed);
+        return changed ? d.withCandidates(allowed) : d;
     }
 
-    /** @param smallest the smallest worst case that was tried */
+    private static boolean hasHard(Applicable applicable) {
+        for (BudgetSpec b : applicable.budgets()) {
+            if (b.mode() == BudgetMode.HARD) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** @param smallest the least the call needs reserved (its prompt bound and the smallest output it may get) */
     private GatewayException refusal(HttpHeaders headers, Applicable applicable, AdmitResult result, Instant now,
             long smallest) {
         headers.set(Headers.SHOULD_RETRY, "false");
@@ -208,7 +225,9 @@ public final class AdmissionFilter implements GlobalFilter, Ordered {
                 return new GatewayException(new ApiError(429, "insufficient_quota", "budget_exceeded", "The "
                         + spec.period().yamlName() + " budget '" + spec.id() + "' of " + spec.amountUsd().toPlainString()
                         + " USD cannot cover this call: " + usd(Math.max(0, state.remainingNanos()))
-                        + " USD left, the call may cost up to " + usd(smallest) + " USD" + (reset != null ? "; the budget starts again at " + reset : "") + ".", null),
+                        + " USD left, the call needs at least " + usd(smallest) + " USD reserved (its prompt, counted "
+                        + "at one token per byte, and its smallest output)" + (reset != null
+                        ? "; the budget starts again at " + reset : "") + ".", null),
                         null, Outcome.REJECTED, null);
             }
             case REQUESTS_LIMITED, TOKENS_LIMITED -> {
@@ -277,10 +296,5 @@ public final class AdmissionFilter implements GlobalFilter, Ordered {
 
     static String usd(long nanos) {
         return Nanos.toUsd(nanos).stripTrailingZeros().toPlainString();
-    }
-
-    /** Pico-USD (10^-12) to nano-USD, rounded up. */
-    static long ceilPicoToNanos(long pico) {
-        return pico <= 0 ? 0 : (pico + 999) / 1000;
     }
 }

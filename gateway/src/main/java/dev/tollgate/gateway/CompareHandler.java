@@ -119,7 +119,8 @@ public final class CompareHandler {
         } else {
             Decision.Refused r = (Decision.Refused) decision;
             r.exclusions().forEach(e -> excluded.put(e.provider() + "/" + e.model(), e));
-            output = requestedOutput != null ? requestedOutput : Router.DEFAULT_EXPECTED_OUTPUT_TOKENS;
+            output = (requestedOutput != null ? requestedOutput : Router.DEFAULT_EXPECTED_OUTPUT_TOKENS)
+                    * route.choices();
             root.put("routed", false).put("code", r.code()).put("message", r.message());
         }
         var task = route.task() != null ? route.task() : decision instanceof Decision.Routed d ? d.task()

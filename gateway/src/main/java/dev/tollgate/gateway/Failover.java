@@ -115,6 +115,7 @@ final class Failover {
         }
         headers.set(Headers.ROUTE, DecisionJson.routeHeader(decision, candidate, sent,
                 failedOver != null ? failedOver.toString() : null));
+        outputCappedHeader(headers, candidate);
         BackendResilience limits = guard.settings();
         long start = System.nanoTime();
         UpstreamAttempt attempt = new UpstreamAttempt(guard, start);
@@ -122,7 +123,8 @@ final class Failover {
         long firstByteBudget = Math.min(Math.min(limits.firstByteTimeout().toNanos(), total), remainingNanos);
         ResponseRelay relay = new ResponseRelay(call, attempt, response, ctx.wire(), ctx.tokens(), ctx.maxBody(),
                 limits.streamIdleTimeout(), start + total);
-        UpstreamCall upstream = new UpstreamCall(call.request(), model, ctx.wire().upstreamBody(call.request(), model));
+        UpstreamCall upstream = new UpstreamCall(call.request(), model, ctx.wire().upstreamBody(call.request(), model,
+                candidate.offering().model().outputCapField(), candidate.outputCap()));
         boolean deadlineBound = remainingNanos < Math.min(limits.firstByteTimeout().toNanos(), total);
         boolean stream = call.request().stream();
         return backend.exchange(upstream, relay)
@@ -140,6 +142,21 @@ final class Failover {
                 .doOnComplete(() -> record(attempt.completed(System.nanoTime())))
                 .doOnCancel(() -> record(attempt.cancelled(System.nanoTime())))
                 .onErrorResume(e -> failed(attempt, (UpstreamException) e));
+    }
+
+    /**
+     * {@code x-tollgate-output-capped}: the output tokens per choice this backend was limited to, when a hard budget
+     * lowered it below what the call asked (its {@code max_tokens}, else the model's limit).
+     */
+    private void outputCappedHeader(HttpHeaders headers, Candidate candidate) {
+        Integer asked = call.request().maxOutputTokens();
+        int limit = candidate.offering().model().maxOutputTokens();
+        int requested = asked != null ? Math.min(asked, limit) : limit;
+        if (candidate.outputCap() > 0 && candidate.outputCap() < requested) {
+            headers.set(Headers.OUTPUT_CAPPED, Integer.toString(candidate.outputCap()));
+        } else {
+            headers.remove(Headers.OUTPUT_CAPPED);
+        }
     }
 
     private Flux<DataBuffer> failed(UpstreamAttempt attempt, UpstreamException e) {

@@ -14,6 +14,7 @@ public final class Headers {
     public static final String EXPLAIN = "x-tollgate-explain";
     public static final String BUDGET_REMAINING_USD = "x-tollgate-budget-remaining-usd";
     public static final String BUDGET_RESET = "x-tollgate-budget-reset";
+    public static final String OUTPUT_CAPPED = "x-tollgate-output-capped";
     public static final String SHOULD_RETRY = "x-should-retry";
 
     private Headers() {

@@ -122,6 +122,14 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
         headers.setContentLength(bytes.length);
         headers.set(Headers.COST_USD, CostCalculator.format(cost));
         headers.set(Headers.PRICE_VERSION, call.price().version());
+        // The cost is known: settle before the answer goes out, so that the client's next call is admitted against
+        // this one's actual cost, and say what the budget has left after it.
+        call.settleNow(cost, usage);
+        CallRecord.Settlement settlement = call.settlement();
+        BigDecimal remaining = settlement != null ? settlement.remainingAfter(cost) : null;
+        if (remaining != null) {
+            headers.set(Headers.BUDGET_REMAINING_USD, remaining.stripTrailingZeros().toPlainString());
+        }
         response.setStatusCode(HttpStatus.OK);
         call.firstByte(System.nanoTime());
         call.relayed(); // the whole answer, in one buffer: a client closing right after reading it is not a cancel
@@ -149,7 +157,14 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
         // The first chunk's wait is bounded by the attempt's first-byte timeout (failover's); every later one by the
         // idle timeout, shortened to what is left of the attempt's total.
         return body.timeout(Mono.never(), chunk -> Mono.delay(nextChunkWait()))
-                .map(tap::onChunk)
+                .map(chunk -> {
+                    byte[] out = tap.onChunk(chunk);
+                    if (tap.sawDone() && tap.reportedUsage() != null) {
+                        // [DONE] is the last event, after the usage: settle before it reaches the client
+                        call.settleNow(Metering.cost(tap.reportedUsage(), call.price()), tap.reportedUsage());
+                    }
+                    return out;
+                })
                 .concatWith(Mono.fromSupplier(tap::onComplete))
                 .filter(bytes -> bytes.length > 0)
                 .doOnNext(bytes -> call.firstByte(System.nanoTime()))

@@ -30,7 +30,7 @@ final class RouteRequests {
 
     static RouteRequest of(ChatRequest request, HttpHeaders headers, Principal principal, TokenCounter tokens) {
         return of(request.model(), () -> request.promptTokens(tokens), request.maxOutputTokens(), request.stream(),
-                request.needs(), headers, principal);
+                request.needs(), headers, principal).withChoices(request.choices());
     }
 
     static RouteRequest of(String model, LongSupplier promptTokens, Integer maxOutputTokens, boolean stream,
@@ -38,7 +38,7 @@ final class RouteRequests {
         String pinned = headers.getFirst(Headers.PROVIDER);
         return new RouteRequest(model, pinned == null || pinned.isBlank() ? null : pinned.trim(), promptTokens,
                 maxOutputTokens, stream, needs, principal != null ? principal.team() : null, minQuality(headers),
-                task(headers), maxCost(headers));
+                task(headers), maxCost(headers), 1);
     }
 
     private static Integer minQuality(HttpHeaders headers) {

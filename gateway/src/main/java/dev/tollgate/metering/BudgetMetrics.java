@@ -32,6 +32,8 @@ public final class BudgetMetrics {
     public static final String REJECTIONS = "tollgate.budget.rejections";
     public static final String THRESHOLD_CROSSED = "tollgate.budget.threshold.crossed";
     public static final String STORE_ERRORS = "tollgate.budget.store.errors";
+    public static final String OUTPUT_CAPPED = "tollgate.budget.output.capped";
+    public static final String OVERRUN = "tollgate.budget.overrun.usd";
 
     /** Rejection reasons (the {@code reason} label). Soft and shadow budgets count what they would have refused. */
     public static final String BUDGET = "budget_exceeded";
@@ -46,6 +48,8 @@ public final class BudgetMetrics {
     private final MeterRegistry registry;
     private final Map<String, AtomicReference<BudgetState>> teams = new ConcurrentHashMap<>();
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    /** Nano-USD billed beyond reservations, by team (exported exactly, converted at export only). */
+    private final Map<String, java.util.concurrent.atomic.AtomicLong> overruns = new ConcurrentHashMap<>();
 
     public BudgetMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -100,6 +104,26 @@ public final class BudgetMetrics {
                 }
             }
         }
+    }
+
+    /** A call whose output a hard budget capped below what it asked (its max_tokens, or the model's limit). */
+    public void outputCapped(String team) {
+        counter(OUTPUT_CAPPED, "team", team, null, null).increment();
+    }
+
+    /**
+     * A call that cost more than its reservation (a provider billing past the output cap it was sent): the hard
+     * budgets were charged the reservation, the ledger has the provider's figure; the difference is counted here.
+     */
+    public void overrun(String team, long nanos) {
+        overruns.computeIfAbsent(team, t -> {
+            java.util.concurrent.atomic.AtomicLong sum = new java.util.concurrent.atomic.AtomicLong();
+            io.micrometer.core.instrument.FunctionCounter.builder(OVERRUN, sum,
+                            a -> Nanos.toUsd(a.get()).doubleValue())
+                    .description("Cost of calls beyond what was reserved for them (not charged to hard budgets)")
+                    .tags("team", t).register(registry);
+            return sum;
+        }).addAndGet(nanos);
     }
 
     public void rejected(String team, String reason) {

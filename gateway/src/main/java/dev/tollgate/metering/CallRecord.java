@@ -70,10 +70,36 @@ public final class CallRecord {
         this.settlement = settlement;
     }
 
-    /** Settles a call's budget reservation with its actual cost (null: unpriced) and tokens (input + output). */
-    @FunctionalInterface
+    /**
+     * A call's budget reservation: settled once, to the call's actual cost, as soon as the cost is known (a whole
+     * answer before it is written, a stream at its end), or when the call completes however it ended; later settles
+     * do nothing. Implementations are thread-safe.
+     */
     public interface Settlement {
+
+        /** Settles to the actual cost (null: unpriced, nothing charged) and tokens (input + output); once. */
         void settle(java.math.BigDecimal costUsd, long tokens);
+
+        /**
+         * What the tightest budget has left once this call is charged {@code costUsd}, computed from the admission's
+         * figures (other calls settled since are not seen); null before admission.
+         */
+        default java.math.BigDecimal remainingAfter(java.math.BigDecimal costUsd) {
+            return null;
+        }
+
+        /** The amount reserved for the call (null: nothing reserved). */
+        default java.math.BigDecimal reservedUsd() {
+            return null;
+        }
+    }
+
+    /** Settles the reservation now with the cost of {@code usage} at the served price (a no-op when there is none). */
+    public void settleNow(java.math.BigDecimal cost, Usage usage) {
+        Settlement s = settlement;
+        if (s != null) {
+            s.settle(cost, usage == null ? 0 : usage.promptTokens() + usage.outputTokens());
+        }
     }
 
     /** Appends one attempt (failover order). */

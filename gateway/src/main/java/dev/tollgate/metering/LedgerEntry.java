@@ -9,7 +9,8 @@ import java.util.List;
  * null when the call was unpriced (it then also carries no price version). {@code counterfactualCostUsd} is what the
  * same usage would have cost on {@code baselineModel} (the requested model, or the alias's baseline).
  * {@code attempts} are the backends tried in failover order (skipped ones included); {@code failoverCount} is how
- * many times the call moved on to another backend after a failed upstream call. Immutable.
+ * many times the call moved on to another backend after a failed upstream call. {@code reservedUsd} is what the
+ * call's budgets reserved for it (null when no budget applied): a hard budget was charged at most that. Immutable.
  */
 public record LedgerEntry(
         String requestId,
@@ -38,7 +39,8 @@ public record LedgerEntry(
         String baselineModel,
         String routeAlias,
         List<Attempt> attempts,
-        int failoverCount) {
+        int failoverCount,
+        BigDecimal reservedUsd) {
 
     public LedgerEntry {
         attempts = attempts != null ? List.copyOf(attempts) : List.of();
@@ -51,6 +53,6 @@ public record LedgerEntry(
             long latencyMicros, Long ttftMicros, int status, String outcome, String errorCode, boolean estimated) {
         this(requestId, time, team, keyId, app, requestedModel, provider, model, stream, inputTokens, cachedInputTokens,
                 cacheWriteTokens, outputTokens, reasoningTokens, costUsd, priceVersion, latencyMicros, ttftMicros, status,
-                outcome, errorCode, estimated, null, null, null, List.of(), 0);
+                outcome, errorCode, estimated, null, null, null, List.of(), 0, null);
     }
 }

@@ -60,8 +60,8 @@ public final class LedgerWriter {
     private static final String INSERT = "INSERT INTO ledger (request_id, ts, day_utc, team, key_id, app, requested_model, "
             + "provider, model, stream, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, "
             + "reasoning_tokens, cost_usd, price_version, latency_us, ttft_us, status, outcome, error_code, estimated, "
-            + "counterfactual_cost_usd, baseline_model, route_alias, attempts, failover_count) "
-            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            + "counterfactual_cost_usd, baseline_model, route_alias, attempts, failover_count, reserved_usd) "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     /** Attempts kept on a row at most (the column holds their JSON); a call tries at most a few. */
     static final int MAX_ATTEMPTS_STORED = 32;
     private static final String DUPLICATE_KEY = "23505";
@@ -333,7 +333,12 @@ public final class LedgerWriter {
         ps.setString(i++, truncate(e.baselineModel(), 256));
         ps.setString(i++, e.routeAlias());
         ps.setString(i++, attemptsJson(e.attempts()));
-        ps.setInt(i, e.failoverCount());
+        ps.setInt(i++, e.failoverCount());
+        if (e.reservedUsd() == null) {
+            ps.setNull(i, Types.NUMERIC);
+        } else {
+            ps.setBigDecimal(i, e.reservedUsd());
+        }
     }
 
     private static String truncate(String s, int max) {

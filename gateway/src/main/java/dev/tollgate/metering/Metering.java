@@ -63,10 +63,11 @@ public final class Metering {
         metrics.record(call.principal().team(), call.provider(), call.model(), call.outcome(), usage, cost,
                 counterfactual, durationNanos, ttftNanos, stream);
         Usage u = usage != null ? usage : Usage.NONE;
-        if (call.settlement() != null) {
-            // also when the call failed or the client left: the reservation is released down to what was used
-            call.settlement().settle(cost, u.inputTokens() + u.cachedInputTokens() + u.cacheWriteTokens()
-                    + u.outputTokens());
+        CallRecord.Settlement settlement = call.settlement();
+        if (settlement != null) {
+            // also when the call failed or the client left: the reservation is released down to what was used (a
+            // no-op when the relay settled already, with this same cost)
+            settlement.settle(cost, u.promptTokens() + u.outputTokens());
         }
         List<Attempt> attempts = call.attempts();
         ledger.append(new LedgerEntry(call.requestId(), call.startedAt(), call.principal().team(),
@@ -76,7 +77,7 @@ public final class Metering {
                 cost, call.price() != null ? call.price().version() : null, durationNanos / 1000,
                 ttftNanos > 0 ? ttftNanos / 1000 : null, call.status(), call.outcome().label(), call.errorCode(),
                 u.estimated(), counterfactual, call.baselineModel(), call.alias(), attempts,
-                failovers(attempts)));
+                failovers(attempts), settlement != null ? settlement.reservedUsd() : null));
     }
 
     /** Moves to another backend after a failed upstream call: upstream calls made, less the first. */

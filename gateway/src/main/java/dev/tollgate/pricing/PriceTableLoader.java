@@ -27,7 +27,7 @@ public final class PriceTableLoader {
 
     private static final Set<String> FILE_FIELDS = Set.of("provider", "display-name", "models");
     private static final Set<String> MODEL_FIELDS = Set.of("model", "context-window", "max-output-tokens",
-            "capabilities", "attributes", "prices");
+            "capabilities", "attributes", "prices", "output-cap-field", "image-tokens-max");
     private static final Set<String> PRICE_FIELDS = Set.of("effective-from", "source", "input", "cached-input",
             "cache-write", "output", "usd-per-hour", "tokens-per-second", "input-tokens-per-second");
     private static final BigDecimal MILLION_PER_HOUR = BigDecimal.valueOf(1_000_000L);
@@ -118,6 +118,19 @@ public final class PriceTableLoader {
                 }
             }
         }
+        OutputCapField capField = OutputCapField.MAX_TOKENS;
+        if (f.containsKey("output-cap-field")) {
+            String name = f.get("output-cap-field").string();
+            if (name != null) {
+                capField = OutputCapField.fromYaml(name).orElse(null);
+                if (capField == null) {
+                    f.get("output-cap-field").problem("output-cap-field must be max_tokens or max_completion_tokens, "
+                            + "but was '" + name + "'");
+                }
+            }
+        }
+        Integer imageTokens = f.containsKey("image-tokens-max") ? f.get("image-tokens-max").positiveInt()
+                : Integer.valueOf(PricedModel.DEFAULT_IMAGE_TOKENS_MAX);
         Map<String, String> attributes = new TreeMap<>();
         if (f.containsKey("attributes")) {
             f.get("attributes").mapping(null).forEach((k, v) -> {
@@ -147,11 +160,12 @@ public final class PriceTableLoader {
                 rows.add(row);
             }
         }
-        if (model == null || context == null || maxOutput == null) {
+        if (model == null || context == null || maxOutput == null || capField == null || imageTokens == null) {
             return null;
         }
         return new PricedModel(provider, model, context, maxOutput, Collections.unmodifiableSet(capabilities),
-                Collections.unmodifiableMap(attributes), List.copyOf(rows), entry.file(), entry.line());
+                Collections.unmodifiableMap(attributes), List.copyOf(rows), entry.file(), entry.line(), capField,
+                imageTokens);
     }
 
     private static PriceRow loadPrice(String provider, String model, YamlNode node) {

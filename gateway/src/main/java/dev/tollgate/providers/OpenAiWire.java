@@ -1,6 +1,7 @@
 package dev.tollgate.providers;
 
 import dev.tollgate.api.ChatRequest;
+import dev.tollgate.pricing.OutputCapField;
 import dev.tollgate.pricing.Usage;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
@@ -22,16 +23,27 @@ public final class OpenAiWire {
         this.mapper = mapper;
     }
 
+    /** The body to send upstream, with the request's own output cap. */
+    public byte[] upstreamBody(ChatRequest request, String upstreamModel) {
+        return upstreamBody(request, upstreamModel, OutputCapField.MAX_TOKENS, 0);
+    }
+
     /**
      * The body to send upstream. The client's bytes go out untouched unless a field must change: the model id
-     * differs (a {@code provider/model} name), or a stream lacks {@code stream_options.include_usage}, which the
-     * gateway adds so that streamed calls are billed from the upstream's own count. Serialised at most once.
+     * differs (a {@code provider/model} name), a stream lacks {@code stream_options.include_usage}, which the gateway
+     * adds so that streamed calls are billed from the upstream's own count, or a budget caps the output
+     * ({@code outputCap > 0}: written in the field the client used, else in {@code capField}). A cap alone is spliced
+     * into the client's bytes; otherwise the body is serialised once.
+     *
+     * @param capField  the model's output cap field, for a request that has none
+     * @param outputCap output tokens per choice the upstream must be limited to; 0 = the request's own cap
      */
-    public byte[] upstreamBody(ChatRequest request, String upstreamModel) {
+    public byte[] upstreamBody(ChatRequest request, String upstreamModel, OutputCapField capField, int outputCap) {
         boolean renameModel = !request.model().equals(upstreamModel);
         boolean addUsage = request.stream() && !request.clientWantsUsage();
+        boolean cap = outputCap > 0;
         if (!renameModel && !addUsage) {
-            return request.body();
+            return cap ? request.withOutputCap(capField, outputCap) : request.body();
         }
         ObjectNode copy = request.tree().deepCopy();
         if (renameModel) {
@@ -41,6 +53,18 @@ public final class OpenAiWire {
             JsonNode options = copy.get("stream_options");
             ObjectNode opts = options instanceof ObjectNode o ? o : copy.putObject("stream_options");
             opts.put("include_usage", true);
+        }
+        if (cap) {
+            boolean any = false;
+            for (OutputCapField f : OutputCapField.values()) {
+                if (copy.hasNonNull(f.json())) {
+                    copy.put(f.json(), outputCap);
+                    any = true;
+                }
+            }
+            if (!any) {
+                copy.put(capField.json(), outputCap);
+            }
         }
         return mapper.writeValueAsBytes(copy);
     }

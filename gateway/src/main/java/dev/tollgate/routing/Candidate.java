@@ -7,13 +7,25 @@ import dev.tollgate.pricing.QualityTable;
 
 /**
  * A backend that may serve the call, with the price in force, the estimated cost of the call in pico-USD (prompt
- * tokens plus the expected output; exact) and its quality score for the task ({@link QualityTable#UNKNOWN} when
- * it has none). Immutable.
+ * tokens plus the expected output, for every choice; exact) and its quality score for the task
+ * ({@link QualityTable#UNKNOWN} when it has none). Immutable.
+ *
+ * @param outputCap output tokens per choice the upstream request must be capped at (admission sets it when a hard
+ *                  budget applies: what the reservation covers at this backend); 0 = the request's own cap, unchanged
  */
-public record Candidate(Offering offering, PriceRow price, long estimatedPicoUsd, int quality) {
+public record Candidate(Offering offering, PriceRow price, long estimatedPicoUsd, int quality, int outputCap) {
+
+    public Candidate(Offering offering, PriceRow price, long estimatedPicoUsd, int quality) {
+        this(offering, price, estimatedPicoUsd, quality, 0);
+    }
 
     /** The estimated cost in USD, exact (12 decimal places). */
     public BigDecimal estimatedCostUsd() {
         return BigDecimal.valueOf(estimatedPicoUsd, 12);
+    }
+
+    /** This candidate with its upstream output capped at {@code cap} tokens per choice. */
+    public Candidate withOutputCap(int cap) {
+        return new Candidate(offering, price, estimatedPicoUsd, quality, cap);
     }
 }

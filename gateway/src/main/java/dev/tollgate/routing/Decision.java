@@ -18,7 +18,7 @@ public sealed interface Decision {
      * @param task            the task family quality was judged for
      * @param minQuality      the quality floor applied (0: none)
      * @param promptTokens    prompt tokens counted for the estimates (-1: not counted)
-     * @param expectedOutput  output tokens the estimates assume
+     * @param expectedOutput  output tokens the estimates assume, every choice ({@code n}) included
      * @param baselineModel   the model the savings are measured against (the requested model, or the alias's)
      * @param baselinePrice   the cheapest price of the baseline model in force, or null when it has none
      */

@@ -22,20 +22,33 @@ import dev.tollgate.pricing.TaskFamily;
  * @param minQuality      {@code x-tollgate-min-quality}, or null
  * @param task            {@code x-tollgate-task}, or null
  * @param maxCostUsd      {@code x-tollgate-max-cost-usd}, or null
+ * @param choices         {@code n}: choices generated, each billed (estimates count the output once per choice)
  */
 public record RouteRequest(String model, String pinnedProvider, LongSupplier promptTokens, Integer maxOutputTokens,
         boolean stream, Set<Capability> needs, String team, Integer minQuality, TaskFamily task,
-        BigDecimal maxCostUsd) {
+        BigDecimal maxCostUsd, int choices) {
+
+    public RouteRequest {
+        if (choices < 1) {
+            throw new IllegalArgumentException("choices must be >= 1, but was " + choices);
+        }
+    }
 
     public RouteRequest(String model, String pinnedProvider, LongSupplier promptTokens, Integer maxOutputTokens,
             boolean stream) {
-        this(model, pinnedProvider, promptTokens, maxOutputTokens, stream, Set.of(), null, null, null, null);
+        this(model, pinnedProvider, promptTokens, maxOutputTokens, stream, Set.of(), null, null, null, null, 1);
     }
 
     /** The same request with header tightenings and the caller's team. */
     public RouteRequest with(Set<Capability> needs, String team, Integer minQuality, TaskFamily task,
             BigDecimal maxCostUsd) {
         return new RouteRequest(model, pinnedProvider, promptTokens, maxOutputTokens, stream, needs, team, minQuality,
-                task, maxCostUsd);
+                task, maxCostUsd, choices);
+    }
+
+    /** The same request asking for {@code n} choices. */
+    public RouteRequest withChoices(int n) {
+        return new RouteRequest(model, pinnedProvider, promptTokens, maxOutputTokens, stream, needs, team, minQuality,
+                task, maxCostUsd, n);
     }
 }

@@ -27,8 +27,8 @@ import dev.tollgate.pricing.TaskFamily;
  * allowed by the team's policy, required data-handling attributes, a price in force, the capabilities the request
  * needs, max_tokens within the model's output limit, prompt + output within the context window, the quality floor
  * (alias, header), the team's price ceiling, backend health, and the request's cost ceiling. Order: estimated cost
- * (prompt tokens at the input price plus the expected output at the output price, computed exactly in pico-USD
- * longs), then higher quality, then lower observed latency, then provider and model id, so the order is total and
+ * (prompt tokens at the input price plus the expected output at the output price, once per choice {@code n},
+ * computed exactly in pico-USD longs), then higher quality, then lower observed latency, then provider and model id, so the order is total and
  * reproducible. Stateless, thread-safe.
  */
 public final class Router {
@@ -165,7 +165,7 @@ public final class Router {
                 exclusions.add(at, Exclusion.Kind.UNHEALTHY);
                 continue;
             }
-            long pico = row.estimatePicoUsd(promptTokens, expected);
+            long pico = row.estimatePicoUsd(promptTokens, (long) expected * request.choices());
             if (pico > maxCostPico) {
                 exclusions.add(at, Exclusion.Kind.COST_ABOVE_MAXIMUM);
                 continue;
@@ -181,12 +181,13 @@ public final class Router {
         Candidate[] candidates = sort(eligible, health);
         return new Decision.Routed(model, List.of(candidates), exclusions,
                 alias != null ? alias.name() : null, task, minQuality, promptTokens,
-                Math.min(expectedBase, candidates[0].offering().model().maxOutputTokens()), baselineModel,
-                baselinePrice(catalog, baselineModel, now, promptTokens, expectedBase));
+                Math.min(expectedBase, candidates[0].offering().model().maxOutputTokens()) * request.choices(),
+                baselineModel,
+                baselinePrice(catalog, baselineModel, now, promptTokens, (long) expectedBase * request.choices()));
     }
 
     /** The cheapest price of the baseline model in force now, whatever the policy: what the call would have cost. */
-    private static PriceRow baselinePrice(Catalog catalog, String model, Instant now, long promptTokens, int output) {
+    private static PriceRow baselinePrice(Catalog catalog, String model, Instant now, long promptTokens, long output) {
         PriceRow best = null;
         long bestPico = Long.MAX_VALUE;
         for (Offering o : catalog.offeringsOf(model)) {

@@ -43,6 +43,9 @@ class ChatRequestTest {
             max_tokens a string       | {"model":"gpt-4o","messages":[{"role":"user"}],"max_tokens":"100"} | invalid_value         | max_tokens
             max_tokens too large      | {"model":"gpt-4o","messages":[{"role":"user"}],"max_tokens":3000000000} | invalid_value    | max_tokens
             max_completion_tokens 0   | {"model":"gpt-4o","messages":[{"role":"user"}],"max_completion_tokens":0} | invalid_value | max_completion_tokens
+            n 0                       | {"model":"gpt-4o","messages":[{"role":"user"}],"n":0}          | invalid_value             | n
+            n above 128               | {"model":"gpt-4o","messages":[{"role":"user"}],"n":129}        | invalid_value             | n
+            n a string                | {"model":"gpt-4o","messages":[{"role":"user"}],"n":"2"}        | invalid_value             | n
             """)
     void badBodyIsA400NamingTheParameter(String problem, String body, String code, String param) {
         GatewayException e = catchThrowableOfType(GatewayException.class, () -> parse(body == null ? "" : body));
@@ -112,5 +115,59 @@ class ChatRequestTest {
         assertThat(first).isEqualTo(10);
         assertThat(second).isEqualTo(10);
         assertThat(calls[0]).isEqualTo(1);
+    }
+
+    @Test
+    void choicesDefaultToOneAndFollowN() {
+        assertThat(parse("{\"model\":\"gpt-4o\"," + MESSAGES + "}").choices()).isEqualTo(1);
+        assertThat(parse("{\"model\":\"gpt-4o\"," + MESSAGES + ",\"n\":5}").choices()).isEqualTo(5);
+        assertThat(parse("{\"model\":\"gpt-4o\"," + MESSAGES + ",\"n\":null}").choices()).isEqualTo(1);
+    }
+
+    @Test
+    void thePromptBoundIsTheBodysBytesLessImageUrlsPlusAPerImageBoundAndAToolsOverhead() {
+        String image = "data:image/png;base64," + "A".repeat(10_000);
+        String body = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\","
+                + "\"text\":\"What is this?\"},{\"type\":\"image_url\",\"image_url\":{\"url\":\"" + image + "\","
+                + "\"detail\":\"high\"}},{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://x.test/a.png\"}}]}]}";
+        String tools = "{\"model\":\"gpt-4o\"," + MESSAGES + ",\"tools\":[{\"type\":\"function\","
+                + "\"function\":{\"name\":\"f\"}}]}";
+
+        ChatRequest withImages = parse(body);
+        ChatRequest withTools = parse(tools);
+
+        assertThat(withImages.images()).isEqualTo(2);
+        long bytes = body.getBytes(StandardCharsets.UTF_8).length;
+        assertThat(withImages.promptBoundTokens(1_000))
+                .isEqualTo(bytes - image.length() - "https://x.test/a.png".length() + 2 * 1_000);
+        assertThat(withTools.promptBoundTokens(1_000)).isEqualTo(tools.getBytes(StandardCharsets.UTF_8).length
+                + ChatRequest.TOOLS_OVERHEAD_TOKENS);
+        assertThat(parse("{\"model\":\"gpt-4o\"," + MESSAGES + "}").promptBoundTokens(1_000))
+                .as("no more prompt tokens than bytes").isGreaterThanOrEqualTo(
+                        parse("{\"model\":\"gpt-4o\"," + MESSAGES + "}").promptTokens(
+                                new dev.tollgate.metering.TokenCounter()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            no cap: added first              | {"model":"o1","messages":[]}                                      | {"max_completion_tokens":700,"model":"o1","messages":[]}
+            max_tokens replaced in place     | {"model":"m","max_tokens": 16000 ,"messages":[]}                   | {"model":"m","max_tokens": 700 ,"messages":[]}
+            max_completion_tokens replaced   | {"max_completion_tokens":90000,"model":"m"}                        | {"max_completion_tokens":700,"model":"m"}
+            both replaced                    | {"max_tokens":5000,"model":"m","max_completion_tokens":9}          | {"max_tokens":700,"model":"m","max_completion_tokens":700}
+            """)
+    void anOutputCapIsSplicedIntoTheClientsBytes(String name, String body, String expected) {
+        String json = body.replace("\"messages\":[]", MESSAGES);
+        if (!json.contains("messages")) {
+            json = json.substring(0, json.length() - 1) + "," + MESSAGES + "}";
+        }
+        String want = expected.replace("\"messages\":[]", MESSAGES);
+        if (!want.contains("messages")) {
+            want = want.substring(0, want.length() - 1) + "," + MESSAGES + "}";
+        }
+
+        byte[] out = parse(json).withOutputCap(dev.tollgate.pricing.OutputCapField.MAX_COMPLETION_TOKENS, 700);
+
+        assertThat(new String(out, StandardCharsets.UTF_8)).isEqualTo(want);
+        assertThat(parse(new String(out, StandardCharsets.UTF_8)).maxOutputTokens()).isEqualTo(700);
     }
 }

@@ -59,6 +59,7 @@ public abstract class LimitStoreContract {
 
         assertThat(first.admitted()).isTrue();
         assertThat(first.option()).isZero();
+        assertThat(first.reservedNanos()).isEqualTo(200);
         assertThat(second.outcome()).isEqualTo(AdmitResult.Outcome.BUDGET_EXCEEDED);
         assertThat(second.refusedKey()).isEqualTo("key:k@0");
         assertThat(second.retryAfterMillis()).isEqualTo(-1);
@@ -98,20 +99,99 @@ public abstract class LimitStoreContract {
     }
 
     @Test
-    void aReservationNeverSettledIsReleasedAfterItsTtl() {
+    void aReservationNotSettledWithinItsTtlIsChargedItsWholeAmountAndALateSettleCorrectsIt() {
         admit("a", 0, List.of(hard("team:t@0", 1000)), List.of(), 0, 1000);
 
         assertThat(admit("b", 59_999, List.of(hard("team:t@0", 1000)), List.of(), 0, 1).admitted()).isFalse();
-        assertThat(admit("c", 60_000, List.of(hard("team:t@0", 1000)), List.of(), 0, 1000).admitted()).isTrue();
-        assertThat(settle("a", 60_001, 500, 0)).as("too late: released").isEqualTo(SettleResult.NONE);
+        assertThat(admit("c", 60_000, List.of(hard("team:t@0", 1000)), List.of(), 0, 1).admitted())
+                .as("the call may still be running: its amount is charged, not released").isFalse();
+        assertThat(read("team:t@0", 60_000)).isEqualTo(new BudgetState("team:t@0", 1000, 1000, 0));
+
+        SettleResult late = settle("a", 60_001, 500, 0);
+
+        assertThat(late.changes()).containsExactly(new SettleResult.Change("team:t@0", 1000, 1000, 500));
+        assertThat(read("team:t@0", 60_001)).isEqualTo(new BudgetState("team:t@0", 1000, 500, 0));
+        assertThat(settle("a", 60_002, 500, 0)).as("settled once").isEqualTo(SettleResult.NONE);
     }
 
     @Test
-    void aReadReleasesExpiredReservationsToo() {
+    void aLateSettleAboveTheReservationChargesAHardBudgetTheReservationOnly() {
+        admit("a", 0, List.of(hard("team:t@0", 1000), soft("key:k@0", 1000)), List.of(), 0, 600);
+        read("team:t@0", 60_000);
+
+        settle("a", 60_001, 900, 0);
+
+        assertThat(read("team:t@0", 60_001).spentNanos()).isEqualTo(600);
+        assertThat(read("key:k@0", 60_001).spentNanos()).isEqualTo(900);
+    }
+
+    @Test
+    void anExpiredReservationIsForgottenADayAfterItsTtl() {
+        admit("a", 0, List.of(hard("team:t@0", 1000)), List.of(), 0, 700);
+        read("team:t@0", 60_000);
+
+        assertThat(settle("a", 60_000 + InMemoryLimitStore.EXPIRED_KEPT_MILLIS, 100, 0)).isEqualTo(SettleResult.NONE);
+        assertThat(read("team:t@0", 60_000 + InMemoryLimitStore.EXPIRED_KEPT_MILLIS).spentNanos()).isEqualTo(700);
+    }
+
+    @Test
+    void aReadChargesExpiredReservationsToo() {
         admit("a", 0, List.of(hard("team:t@0", 1000)), List.of(), 0, 700);
 
         assertThat(read("team:t@0", 59_999).reservedNanos()).isEqualTo(700);
-        assertThat(read("team:t@0", 60_000)).isEqualTo(new BudgetState("team:t@0", 1000, 0, 0));
+        assertThat(read("team:t@0", 60_000)).isEqualTo(new BudgetState("team:t@0", 1000, 700, 0));
+    }
+
+    @Test
+    void aHardBudgetIsChargedAtMostTheReservationAndASoftOneTheActualCost() {
+        List<AdmitRequest.BudgetCheck> budgets = List.of(hard("team:t@0", 1000), soft("key:k@0", 1000));
+        admit("a", 0, budgets, List.of(), 0, 400);
+
+        SettleResult r = settle("a", 1, 650, 0);
+
+        assertThat(r.changes()).containsExactly(new SettleResult.Change("team:t@0", 1000, 0, 400),
+                new SettleResult.Change("key:k@0", 1000, 0, 650));
+        assertThat(read("team:t@0", 1)).isEqualTo(new BudgetState("team:t@0", 1000, 400, 0));
+    }
+
+    @Test
+    void whenNoAmountFitsWhatIsLeftIsReservedIfItCoversTheFlexibleMinimum() {
+        List<AdmitRequest.BudgetCheck> budgets = List.of(hard("team:t@0", 1000), hard("key:k@0", 700));
+        admit("a", 0, budgets, List.of(), 0, 400);
+
+        AdmitResult capped = flexible("b", budgets, 200, 900, 500);
+        AdmitResult refused = flexible("c", budgets, 1, 900);
+
+        assertThat(capped.admitted()).isTrue();
+        assertThat(capped.option()).as("the flexible option comes after the amounts").isEqualTo(2);
+        assertThat(capped.reservedNanos()).as("what the tighter budget has left").isEqualTo(300);
+        assertThat(capped.budgets()).containsExactly(new BudgetState("team:t@0", 1000, 0, 700),
+                new BudgetState("key:k@0", 700, 0, 700));
+        assertThat(refused.outcome()).isEqualTo(AdmitResult.Outcome.BUDGET_EXCEEDED);
+        assertThat(refused.reservedNanos()).isZero();
+        assertThat(flexible("d", List.of(hard("team:t@0", 1000)), 301, 900).admitted())
+                .as("300 left, below the minimum").isFalse();
+    }
+
+    @Test
+    void aSoftBudgetReportsGoingOverOnlyWhenEvenTheFlexibleMinimumWouldNotFit() {
+        List<AdmitRequest.BudgetCheck> budgets = List.of(soft("team:t@0", 1000));
+
+        AdmitResult within = flexible("a", budgets, 800, 5_000);
+        AdmitResult over = flexible("b", budgets, 300, 5_000);
+
+        assertThat(within.reservedNanos()).isEqualTo(5_000);
+        assertThat(within.overSoftLimits()).isEmpty();
+        assertThat(over.overSoftLimits()).containsExactly("team:t@0");
+    }
+
+    private AdmitResult flexible(String id, List<AdmitRequest.BudgetCheck> budgets, long minimum, long... amounts) {
+        return store.admit(new AdmitRequest(id, "t", 0, 60_000, budgets, List.of(), amounts, 0, minimum))
+                .toCompletableFuture().join();
+    }
+
+    protected static AdmitRequest.BudgetCheck soft(String key, long limit) {
+        return new AdmitRequest.BudgetCheck(key, limit, BudgetMode.SOFT);
     }
 
     @Test

@@ -15,23 +15,28 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.LongRange;
 
 /**
- * The reservation arithmetic, whatever the order of reserve, settle, release and expiry: the settled sum of a hard
- * budget never exceeds its limit, spent plus reserved never exceeds it after an admission, and a soft budget is
- * never refused.
+ * The reservation arithmetic, whatever the order of reserve, settle (at, below or above the reservation: a provider
+ * may bill past the cap it was sent), expiry and late settle: the settled sum of a hard budget never exceeds its
+ * limit, spent plus reserved never exceeds it after an admission, the counter is exactly what the calls were charged
+ * (a settled call its cost but at most its reservation; an expired, unsettled one its whole reservation), and a soft
+ * budget is never refused.
  */
 class ReservationProperties {
 
     private static final long TTL = 60_000;
 
-    /** One step: reserve a call (amount), settle a call (its actual as a share of its amount), or let time pass. */
-    record Op(int kind, int call, long amount, int sharePercent, long advanceMillis) {
+    /**
+     * One step: reserve a call (amount, flexible minimum), settle a call (its actual as a share of its amount, up to
+     * three times it), or let time pass (reservations older than the TTL expire; a later settle is late).
+     */
+    record Op(int kind, int call, long amount, int sharePercent, long advanceMillis, long flexibleMinimum) {
     }
 
     @Provide
     Arbitrary<List<Op>> ops() {
         Arbitrary<Op> op = Combinators.combine(Arbitraries.integers().between(0, 3), Arbitraries.integers().between(0, 40),
-                Arbitraries.longs().between(1, 5_000), Arbitraries.integers().between(0, 100),
-                Arbitraries.longs().between(0, 90_000)).as(Op::new);
+                Arbitraries.longs().between(1, 5_000), Arbitraries.integers().between(0, 300),
+                Arbitraries.longs().between(0, 90_000), Arbitraries.longs().between(0, 2_000)).as(Op::new);
         return op.list().ofMinSize(1).ofMaxSize(200);
     }
 
@@ -40,16 +45,27 @@ class ReservationProperties {
             @ForAll @LongRange(min = 1, max = 20_000) long limit) {
         InMemoryLimitStore store = new InMemoryLimitStore();
         String key = "team:t@0";
-        Map<String, Long> reserved = new HashMap<>();
-        long settled = 0;
+        Map<String, Long> active = new HashMap<>(); // id -> amount reserved
+        Map<String, Long> activeSince = new HashMap<>();
+        Map<String, Long> expired = new HashMap<>(); // charged their whole amount at expiry
+        long charged = 0; // what the counter must hold
         long now = 0;
         for (Op op : ops) {
             String id = "call-" + op.call();
             switch (op.kind()) {
                 case 0, 1 -> {
-                    AdmitResult r = admit(store, id, now, key, limit, BudgetMode.HARD, op.amount());
+                    if (active.containsKey(id) || expired.containsKey(id)) {
+                        continue; // the gateway admits a request id once
+                    }
+                    AdmitResult r = store.admit(new AdmitRequest(id, "t", now, TTL,
+                            List.of(new AdmitRequest.BudgetCheck(key, limit, BudgetMode.HARD)), List.of(),
+                            new long[] {op.amount()}, 0, op.flexibleMinimum())).toCompletableFuture().join();
                     if (r.admitted()) {
-                        reserved.put(id, op.amount());
+                        assertThat(r.reservedNanos()).isLessThanOrEqualTo(op.amount());
+                        assertThat(r.reservedNanos() == op.amount() || r.reservedNanos() >= op.flexibleMinimum())
+                                .isTrue();
+                        active.put(id, r.reservedNanos());
+                        activeSince.put(id, now);
                         BudgetState s = r.budgets().get(0);
                         assertThat(s.spentNanos() + s.reservedNanos()).isLessThanOrEqualTo(limit);
                     } else {
@@ -57,21 +73,48 @@ class ReservationProperties {
                     }
                 }
                 case 2 -> {
-                    Long amount = reserved.remove(id);
-                    long actual = amount == null ? op.amount() : amount * op.sharePercent() / 100;
+                    expire(active, activeSince, expired, now);
+                    Long amount = active.remove(id);
+                    Long late = amount == null ? expired.remove(id) : null;
+                    long base = amount != null ? amount : late != null ? late : op.amount();
+                    long actual = base * op.sharePercent() / 100;
                     SettleResult r = store.settle(new SettleRequest(id, "t", now, actual, 0)).toCompletableFuture()
                             .join();
-                    if (!r.changes().isEmpty()) {
-                        settled += actual;
+                    assertThat(r.changes().isEmpty()).isEqualTo(amount == null && late == null);
+                    if (amount != null) {
+                        charged += Math.min(actual, amount);
+                    } else if (late != null) {
+                        charged += Math.min(actual, late); // its amount leaves the expired ones
                     }
                 }
-                default -> now += op.advanceMillis(); // reservations older than the TTL expire
+                default -> now += op.advanceMillis();
             }
-            assertThat(settled).isLessThanOrEqualTo(limit);
+            expire(active, activeSince, expired, now);
             BudgetState s = store.read("t", List.of(key), now).toCompletableFuture().join().get(0);
-            assertThat(s.spentNanos()).isEqualTo(settled);
+            assertThat(s.spentNanos()).isEqualTo(charged + expiredAmounts(expired));
+            assertThat(s.spentNanos()).isLessThanOrEqualTo(limit);
             assertThat(s.reservedNanos()).isBetween(0L, limit);
+            assertThat(s.spentNanos() + s.reservedNanos()).isLessThanOrEqualTo(limit);
         }
+    }
+
+    /** Moves the model's reservations past their TTL to expired (the store charges them their amount). */
+    private static void expire(Map<String, Long> active, Map<String, Long> since, Map<String, Long> expired, long now) {
+        active.entrySet().removeIf(e -> {
+            if (since.get(e.getKey()) + TTL <= now) {
+                expired.put(e.getKey(), e.getValue());
+                return true;
+            }
+            return false;
+        });
+    }
+
+    private static long expiredAmounts(Map<String, Long> expired) {
+        long sum = 0;
+        for (long v : expired.values()) {
+            sum += v;
+        }
+        return sum;
     }
 
     @Property(tries = 200)

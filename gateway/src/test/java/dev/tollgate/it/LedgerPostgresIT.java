@@ -84,7 +84,7 @@ class LedgerPostgresIT extends GatewayITSupport {
     void flywayMigratedTheLedgerSchemaOnPostgres() {
         assertThat(jdbc.queryForObject("SELECT version()", String.class)).startsWith("PostgreSQL");
         assertThat(jdbc.queryForList("SELECT version FROM flyway_schema_history WHERE success", String.class))
-                .containsExactly("1", "2", "3", "4");
+                .containsExactly("1", "2", "3", "4", "5");
         Map<String, String> types = jdbc.query("SELECT column_name, data_type, numeric_precision, numeric_scale "
                 + "FROM information_schema.columns WHERE table_name = 'ledger'", rs -> {
                     Map<String, String> m = new TreeMap<>();
@@ -97,7 +97,8 @@ class LedgerPostgresIT extends GatewayITSupport {
                     }
                     return m;
                 });
-        assertThat(types).hasSize(28).containsEntry("request_id", "character varying")
+        assertThat(types).hasSize(29).containsEntry("request_id", "character varying")
+                .containsEntry("reserved_usd", "numeric(30,12)")
                 .containsEntry("attempts", "character varying").containsEntry("failover_count", "integer")
                 .containsEntry("counterfactual_cost_usd", "numeric(30,12)")
                 .containsEntry("ts", "timestamp with time zone").containsEntry("day_utc", "date")

@@ -112,6 +112,24 @@ class PriceTableLoaderTest {
                 "test", new BigDecimal("1.00"), null, null, new BigDecimal("2.00")));
     }
 
+    @Test
+    void theOutputCapFieldAndThePerImageBoundDefaultAndCanBeDeclared() throws IOException {
+        write("x.yaml", VALID);
+        PricedModel plain = PriceTableLoader.load(dir).find("x", "m").orElseThrow();
+        write("x.yaml", VALID.replace("    prices:\n", "    output-cap-field: max_completion_tokens\n"
+                + "    image-tokens-max: 48169\n    prices:\n"));
+        PricedModel declared = PriceTableLoader.load(dir).find("x", "m").orElseThrow();
+
+        assertThat(plain.outputCapField()).isEqualTo(OutputCapField.MAX_TOKENS);
+        assertThat(plain.imageTokensMax()).isEqualTo(PricedModel.DEFAULT_IMAGE_TOKENS_MAX);
+        assertThat(declared.outputCapField()).isEqualTo(OutputCapField.MAX_COMPLETION_TOKENS);
+        assertThat(declared.imageTokensMax()).isEqualTo(48_169);
+        assertThat(PriceTableLoader.load(SHIPPED).find("openai", "o1").orElseThrow().outputCapField())
+                .isEqualTo(OutputCapField.MAX_COMPLETION_TOKENS);
+        assertThat(PriceTableLoader.load(SHIPPED).find("openai", "gpt-4o-mini").orElseThrow().imageTokensMax())
+                .isEqualTo(48_169);
+    }
+
     static Stream<Arguments> invalidFiles() {
         return Stream.of(
                 Arguments.of("unknown field",
@@ -154,6 +172,13 @@ class PriceTableLoaderTest {
                 Arguments.of("list price and running cost in one row",
                         VALID.replace("output: 2.00\n", "output: 2.00\n        usd-per-hour: 4.98\n"),
                         "x.yaml line 8: a price row has either input/output or usd-per-hour/tokens-per-second"),
+                Arguments.of("unknown output cap field",
+                        VALID.replace("    prices:\n", "    output-cap-field: max_new_tokens\n    prices:\n"),
+                        "x.yaml line 7: output-cap-field must be max_tokens or max_completion_tokens, but was "
+                        + "'max_new_tokens'"),
+                Arguments.of("image bound not positive",
+                        VALID.replace("    prices:\n", "    image-tokens-max: 0\n    prices:\n"),
+                        "x.yaml line 7: expected a whole number > 0, but was '0'"),
                 Arguments.of("unknown capability",
                         VALID.replace("[streaming]", "[streaming, telepathy]"),
                         "x.yaml line 6: unknown capability 'telepathy'"),

@@ -10,6 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.tollgate.api.ChatRequest;
+import dev.tollgate.pricing.OutputCapField;
 import dev.tollgate.pricing.Usage;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
@@ -50,6 +51,26 @@ class OpenAiWireTest {
         ChatRequest request = chat(json);
 
         assertThat(WIRE.upstreamBody(request, "gpt-4o")).isSameAs(request.body());
+    }
+
+    @Test
+    void anOutputCapIsWrittenInTheModelsFieldWhenTheClientSentNone() {
+        ChatRequest plain = chat("{\"model\":\"o1\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        ChatRequest stream = chat("{\"model\":\"o1\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                + "\"stream\":true}");
+        ChatRequest own = chat("{\"model\":\"o1\",\"max_tokens\":9000,\"stream\":true,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+
+        JsonNode spliced = tree(WIRE.upstreamBody(plain, "o1", OutputCapField.MAX_COMPLETION_TOKENS, 321));
+        JsonNode serialised = tree(WIRE.upstreamBody(stream, "o1", OutputCapField.MAX_COMPLETION_TOKENS, 321));
+        JsonNode clients = tree(WIRE.upstreamBody(own, "o1", OutputCapField.MAX_COMPLETION_TOKENS, 321));
+
+        assertThat(spliced.path("max_completion_tokens").asInt()).isEqualTo(321);
+        assertThat(serialised.path("max_completion_tokens").asInt()).isEqualTo(321);
+        assertThat(serialised.path("stream_options").path("include_usage").asBoolean()).isTrue();
+        assertThat(clients.path("max_tokens").asInt()).as("the client's own field").isEqualTo(321);
+        assertThat(clients.has("max_completion_tokens")).isFalse();
+        assertThat(WIRE.upstreamBody(plain, "o1", OutputCapField.MAX_COMPLETION_TOKENS, 0)).isSameAs(plain.body());
     }
 
     @Test

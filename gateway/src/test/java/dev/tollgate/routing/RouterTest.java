@@ -152,6 +152,15 @@ class RouterTest {
     }
 
     @Test
+    void everyChoiceIsEstimated() {
+        // n = 3: 1000 prompt tokens + 3 x 256 expected output at beta's 0.5 / 2 per 1M tokens
+        Decision.Routed routed = routed(request("chat", null, 1000, null, false).withChoices(3));
+
+        assertThat(routed.first().estimatedCostUsd()).isEqualByComparingTo("0.002036");
+        assertThat(routed.expectedOutput()).isEqualTo(768);
+    }
+
+    @Test
     void unhealthyBackendIsExcludedWithItsReasonUntilItsTimeIsUp() {
         Instant until = NOW.plusSeconds(30);
         Health health = new Health(Map.of("beta", Map.of("chat",

@@ -46,10 +46,11 @@ import io.lettuce.core.resource.Delay;
  * {@link RateState#UNITS}, {@code last} refill in epoch ms), kept {@value #BUCKET_IDLE_MILLIS} ms after they would be
  * full again (a missing bucket is a full one, so this loses nothing);</li>
  * <li>{@code tollgate:{alpha}:res}: the reservations of calls in flight (hash: request id to a msgpack record of the
- * amount, tokens, expiry, counters and rate limits) and {@code tollgate:{alpha}:exp} their expiry (sorted set).
- * Every step first releases the expired ones. Both keys vanish when no call is in flight; otherwise they are kept
- * the reservation ttl plus {@value #RESERVATION_GRACE_MILLIS} ms, and longer while a counter a record holds an
- * amount on lives (for ever for a lifetime budget): a record that Redis dropped before a step released it would
+ * amount, tokens, expiry, counters, rate limits, which counters are hard budgets, and whether it has expired) and
+ * {@code tollgate:{alpha}:exp} their expiry (sorted set). Every step first charges the expired ones their whole
+ * amount and keeps them {@value #RESERVATION_GRACE_MILLIS} ms for a late settle (see {@link InMemoryLimitStore}).
+ * Both keys vanish when no call is in flight; otherwise they are kept the reservation ttl plus
+ * {@value #RESERVATION_GRACE_MILLIS} ms, and longer while a counter a record holds an amount on lives (for ever for a lifetime budget): a record that Redis dropped before a step released it would
  * leave its amount reserved for good.</li>
  * </ul>
  * Expiry times are relative ({@code PEXPIRE} of the gateway-clock duration left), so a test clock far from Redis'
@@ -70,8 +71,11 @@ public final class RedisLimitStore implements LimitStore, AutoCloseable {
     public static final long COUNTER_GRACE_MILLIS = 86_400_000;
     /** How long a rate bucket is kept after it would be full again: one minute. */
     public static final long BUCKET_IDLE_MILLIS = 60_000;
-    /** How long a reservation record is kept after it expired, for replicas whose clocks differ: one minute. */
-    public static final long RESERVATION_GRACE_MILLIS = 60_000;
+    /**
+     * How long a reservation record is kept after it expired (charged its whole amount), for a late settle to replace
+     * that charge by the actual cost: {@link InMemoryLimitStore#EXPIRED_KEPT_MILLIS}, one day.
+     */
+    public static final long RESERVATION_GRACE_MILLIS = InMemoryLimitStore.EXPIRED_KEPT_MILLIS;
     /** After a failed connection attempt, operations fail at once for this long before the next attempt. */
     static final long RECONNECT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
@@ -152,6 +156,7 @@ public final class RedisLimitStore implements LimitStore, AutoCloseable {
         for (long amount : r.amounts()) {
             args.add(Long.toString(amount));
         }
+        args.add(Long.toString(r.flexibleMinimum()));
         return this.<List<Object>>eval(ADMIT, ScriptOutputType.MULTI, keys, args)
                 .thenApplyAsync(out -> admitted(r, out), completions);
     }
@@ -160,7 +165,8 @@ public final class RedisLimitStore implements LimitStore, AutoCloseable {
         int outcome = (int) num(out, 0);
         int option = (int) num(out, 1);
         int refusing = (int) num(out, 2);
-        int p = 3;
+        long reserved = num(out, 3);
+        int p = 4;
         List<BudgetState> budgets = new ArrayList<>(r.budgets().size());
         for (AdmitRequest.BudgetCheck b : r.budgets()) {
             budgets.add(new BudgetState(b.key(), num(out, p), num(out, p + 1), num(out, p + 2)));
@@ -182,22 +188,20 @@ public final class RedisLimitStore implements LimitStore, AutoCloseable {
             over.add(r.budgets().get((int) num(out, p)).key());
         }
         return switch (outcome) {
-            case 0 -> new AdmitResult(AdmitResult.Outcome.ADMITTED, option, null, -1, budgets, rates, over);
-            case 1 -> new AdmitResult(AdmitResult.Outcome.BUDGET_EXCEEDED, -1, r.budgets().get(refusing).key(), -1,
-                    budgets, rates, List.of());
+            case 0 -> new AdmitResult(AdmitResult.Outcome.ADMITTED, option, reserved, null, -1, budgets, rates, over);
+            case 1 -> AdmitResult.refused(AdmitResult.Outcome.BUDGET_EXCEEDED, r.budgets().get(refusing).key(), -1,
+                    budgets, rates);
             case 2 -> {
                 AdmitRequest.RateCheck rc = r.rates().get(refusing);
                 long wait = RateState.millisToRefill(RateState.UNITS - requestUnits[refusing], rc.requestsPerMinute());
-                yield new AdmitResult(AdmitResult.Outcome.REQUESTS_LIMITED, -1, rc.key(), wait, budgets, rates,
-                        List.of());
+                yield AdmitResult.refused(AdmitResult.Outcome.REQUESTS_LIMITED, rc.key(), wait, budgets, rates);
             }
             case 3 -> {
                 AdmitRequest.RateCheck rc = r.rates().get(refusing);
                 long wait = r.tokens() > rc.tokensPerMinute() ? -1
                         : RateState.millisToRefill(r.tokens() * RateState.UNITS - tokenUnits[refusing],
                                 rc.tokensPerMinute());
-                yield new AdmitResult(AdmitResult.Outcome.TOKENS_LIMITED, -1, rc.key(), wait, budgets, rates,
-                        List.of());
+                yield AdmitResult.refused(AdmitResult.Outcome.TOKENS_LIMITED, rc.key(), wait, budgets, rates);
             }
             default -> throw new IllegalStateException("admit.lua returned outcome " + outcome);
         };

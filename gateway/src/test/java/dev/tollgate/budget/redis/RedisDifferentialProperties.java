@@ -26,8 +26,9 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
  * The same random steps on the in-memory store and on Redis give the same results, step by step: admissions over
- * several budgets (hard, soft, shadow) and rate limits with several amounts, re-admissions, settles above and below
- * the reservation (tokens too), reads, resets, restores and time passing reservations' ttl. The in-memory store is
+ * several budgets (hard, soft, shadow) and rate limits with several amounts and a flexible minimum, re-admissions,
+ * settles above and below the reservation (tokens too), reads, resets, restores, and time passing reservations' ttl
+ * (expiry charges, late settles). The in-memory store is
  * the reference whose invariants {@code ReservationProperties} checks.
  */
 class RedisDifferentialProperties {
@@ -92,7 +93,9 @@ class RedisDifferentialProperties {
                         amounts[i] = 1 + (n.get(5) >> (3 * i)) % 3_000;
                     }
                     long tokens = n.get(6) % 1_500;
-                    AdmitRequest r = new AdmitRequest(id, team, now, TTL, budgets, rates, amounts, tokens);
+                    long flexibleMinimum = n.get(7) % 3 == 0 ? 0 : n.get(7) % 2_500;
+                    AdmitRequest r = new AdmitRequest(id, team, now, TTL, budgets, rates, amounts, tokens,
+                            flexibleMinimum);
                     AdmitResult expected = memory.admit(r).toCompletableFuture().join();
                     assertThat(shared.admit(r).toCompletableFuture().join()).as("admit %s at %d", id, now)
                             .isEqualTo(expected);
