@@ -44,7 +44,7 @@ import tools.jackson.databind.json.JsonMapper;
  * alert expression must parse and evaluate without error; {@code promtool check rules} must pass.
  * <p>
  * The {@code prometheus} binary is required, not assumed: a missing one fails with how to install it, so that a
- * CI without it can never pass by skipping ({@code .ci/run} installs it).
+ * CI without it can never pass by skipping (the build installs it when missing: {@code src/test/sh/ensure-test-tools.sh}).
  */
 class PrometheusEndToEndIT {
 
@@ -90,7 +90,7 @@ class PrometheusEndToEndIT {
         if (binary == null) {
             fail("The prometheus binary was not found on the PATH, in /usr/bin or in $TOLLGATE_PROMETHEUS. This test "
                     + "runs the dashboards' and alerts' queries on a real Prometheus: install it (Debian/Ubuntu: "
-                    + "apt-get install prometheus; .ci/run does) or point TOLLGATE_PROMETHEUS at the binary.");
+                    + "apt-get install prometheus; the Maven build does it before the integration tests where it can) or point TOLLGATE_PROMETHEUS at the binary.");
         }
         Path scratch = Files.createTempDirectory("prometheus-e2e");
         long started = System.nanoTime();

@@ -22,7 +22,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A real Prometheus server for tests: the {@code prometheus} binary (Debian's package; {@code .ci/run} installs it)
+ * A real Prometheus server for tests: the {@code prometheus} binary (Debian's package; the build installs it when missing)
  * on a free loopback port, with its configuration and TSDB in a temporary directory, scraping one target every
  * second and evaluating one rules file. Not thread-safe.
  */
