@@ -52,6 +52,16 @@ public record Applicable(List<BudgetSpec> budgets, List<RateLimitSpec> rateLimit
         }
     }
 
+    /** Whether a hard budget applies (its reservations bound what calls may cost). */
+    public boolean hasHard() {
+        for (BudgetSpec b : budgets) {
+            if (b.mode() == BudgetMode.HARD) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether any hard budget that applies lets a cheaper candidate serve when the first does not fit. */
     public boolean downgradeToFit() {
         for (BudgetSpec b : budgets) {

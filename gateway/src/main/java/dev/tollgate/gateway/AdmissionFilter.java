@@ -21,7 +21,6 @@ import dev.tollgate.budget.AdmitRequest;
 import dev.tollgate.budget.AdmitResult;
 import dev.tollgate.budget.Applicable;
 import dev.tollgate.budget.BudgetPeriod;
-import dev.tollgate.budget.BudgetMode;
 import dev.tollgate.budget.BudgetSpec;
 import dev.tollgate.budget.BudgetState;
 import dev.tollgate.budget.LimitOverrides;
@@ -104,7 +103,7 @@ public final class AdmissionFilter implements GlobalFilter, Ordered {
         ChatRequest chat = call.request();
         ReservationPlan plan = plan(chat, decision.candidates(), applicable.downgradeToFit());
         long[] amounts = plan.amounts();
-        boolean hard = hasHard(applicable);
+        boolean hard = applicable.hasHard();
         Candidate first = decision.first();
         Integer maxTokens = chat.maxOutputTokens();
         long tokens = decision.promptTokens() + (long) chat.choices() * Math.min(
@@ -198,15 +197,6 @@ public final class AdmissionFilter implements GlobalFilter, Ordered {
             }
         }
         return changed ? d.withCandidates(allowed) : d;
-    }
-
-    private static boolean hasHard(Applicable applicable) {
-        for (BudgetSpec b : applicable.budgets()) {
-            if (b.mode() == BudgetMode.HARD) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** @param smallest the least the call needs reserved (its prompt bound and the smallest output it may get) */

@@ -60,7 +60,7 @@ final class BudgetSettlement implements CallRecord.Settlement {
         long actual = costUsd == null ? 0 : Nanos.ofUsd(costUsd);
         AdmitResult result = admitted;
         long reserved = result != null ? result.reservedNanos() : 0;
-        if (result != null && actual > reserved && hasHard()) {
+        if (result != null && actual > reserved && applicable.hasHard()) {
             // the provider billed beyond the output cap it was sent (or the prompt beyond its bound): the ledger keeps
             // its figure, hard budgets are charged what was reserved
             metrics.overrun(team, actual - reserved);
@@ -99,15 +99,6 @@ final class BudgetSettlement implements CallRecord.Settlement {
     public BigDecimal reservedUsd() {
         AdmitResult result = admitted;
         return result == null || result.budgets().isEmpty() ? null : Nanos.toUsd(result.reservedNanos());
-    }
-
-    private boolean hasHard() {
-        for (BudgetSpec b : applicable.budgets()) {
-            if (b.mode() == BudgetMode.HARD) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private boolean hard(String counterKey) {
