@@ -8,6 +8,7 @@ import dev.tollgate.pricing.CostCalculator;
 import dev.tollgate.routing.Candidate;
 import dev.tollgate.routing.Decision;
 import dev.tollgate.routing.Exclusion;
+import dev.tollgate.routing.Health;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -106,6 +107,11 @@ public final class DecisionJson {
             o.put("quality", c.quality());
         } else {
             o.putNull("quality");
+        }
+        if (c.latencyMicros() != Health.UNMEASURED) {
+            o.put("latency_us", c.latencyMicros());
+        } else {
+            o.putNull("latency_us");
         }
     }
 

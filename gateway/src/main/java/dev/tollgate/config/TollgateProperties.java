@@ -195,16 +195,18 @@ public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provi
      * @param waitDurationInOpenState    how long an open breaker keeps the backend out before half-open probes;
      *                                   default 30s
      * @param permittedCallsInHalfOpenState probes let through in half-open state; default 3
+     * @param providerBreaker            the provider's own breaker (all its models together), see
+     *                                   {@link ProviderBreaker}
      */
     public record BackendResilience(Duration firstByteTimeout, Duration streamIdleTimeout, Duration totalTimeout,
             Integer maxConcurrentCalls, Integer failureRateThreshold, Integer slowCallRateThreshold,
             Duration slowCallDuration, Integer slidingWindowSize, Integer minimumNumberOfCalls,
-            Duration waitDurationInOpenState, Integer permittedCallsInHalfOpenState) {
+            Duration waitDurationInOpenState, Integer permittedCallsInHalfOpenState, ProviderBreaker providerBreaker) {
 
         /** The named defaults. */
         public static final BackendResilience DEFAULTS = new BackendResilience(Duration.ofSeconds(120),
                 Duration.ofSeconds(60), Duration.ofMinutes(15), 1000, 50, 100, Duration.ofSeconds(60), 20, 10,
-                Duration.ofSeconds(30), 3);
+                Duration.ofSeconds(30), 3, ProviderBreaker.DEFAULTS);
 
         /** These settings with every non-null field of {@code o} taking precedence. */
         public BackendResilience overriddenBy(BackendResilience o) {
@@ -215,6 +217,42 @@ public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provi
                     or(o.streamIdleTimeout, streamIdleTimeout), or(o.totalTimeout, totalTimeout),
                     or(o.maxConcurrentCalls, maxConcurrentCalls), or(o.failureRateThreshold, failureRateThreshold),
                     or(o.slowCallRateThreshold, slowCallRateThreshold), or(o.slowCallDuration, slowCallDuration),
+                    or(o.slidingWindowSize, slidingWindowSize), or(o.minimumNumberOfCalls, minimumNumberOfCalls),
+                    or(o.waitDurationInOpenState, waitDurationInOpenState),
+                    or(o.permittedCallsInHalfOpenState, permittedCallsInHalfOpenState),
+                    providerBreaker != null ? providerBreaker.overriddenBy(o.providerBreaker) : o.providerBreaker);
+        }
+
+        private static <T> T or(T value, T fallback) {
+            return value != null ? value : fallback;
+        }
+    }
+
+    /**
+     * A provider's own circuit breaker, over every attempt at any of its models. It counts only transport failures:
+     * a connection refused, reset or closed before an answer, and no first byte within the timeout; any HTTP answer
+     * (errors included) is a success for it, because the provider was reached. Open, it takes every model of the
+     * provider out of routing until its wait ends; then half-open probes decide. Every field may be left out, like
+     * those of {@link BackendResilience}.
+     *
+     * @param failureRateThreshold          percentage of transport failures that opens it; default 50
+     * @param slidingWindowSize             attempts the rate is computed over; default 20
+     * @param minimumNumberOfCalls          attempts before the rate counts; default 10
+     * @param waitDurationInOpenState       how long it keeps the provider out before half-open probes; default 30s
+     * @param permittedCallsInHalfOpenState probes let through in half-open state; default 3
+     */
+    public record ProviderBreaker(Integer failureRateThreshold, Integer slidingWindowSize, Integer minimumNumberOfCalls,
+            Duration waitDurationInOpenState, Integer permittedCallsInHalfOpenState) {
+
+        /** The named defaults. */
+        public static final ProviderBreaker DEFAULTS = new ProviderBreaker(50, 20, 10, Duration.ofSeconds(30), 3);
+
+        /** These settings with every non-null field of {@code o} taking precedence. */
+        public ProviderBreaker overriddenBy(ProviderBreaker o) {
+            if (o == null) {
+                return this;
+            }
+            return new ProviderBreaker(or(o.failureRateThreshold, failureRateThreshold),
                     or(o.slidingWindowSize, slidingWindowSize), or(o.minimumNumberOfCalls, minimumNumberOfCalls),
                     or(o.waitDurationInOpenState, waitDurationInOpenState),
                     or(o.permittedCallsInHalfOpenState, permittedCallsInHalfOpenState));

@@ -6,8 +6,8 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.List;
-import java.util.concurrent.TimeoutException;
+import java.util.Map;
+import java.util.function.LongSupplier;
 
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpHeaders;
@@ -24,7 +24,6 @@ import dev.tollgate.metering.GatewayMetrics;
 import dev.tollgate.metering.Outcome;
 import dev.tollgate.metering.TokenCounter;
 import dev.tollgate.providers.Backend;
-import dev.tollgate.providers.BackendRegistry;
 import dev.tollgate.providers.OpenAiWire;
 import dev.tollgate.providers.UpstreamCall;
 import dev.tollgate.resilience.BackendGuard;
@@ -36,74 +35,94 @@ import reactor.core.publisher.Mono;
 
 /**
  * One call's walk down the routing decision's candidates. Each attempt takes its backend's breaker and bulkhead
- * permits (a candidate whose breaker or bulkhead says no is skipped, nothing sent), is bounded by its first-byte
+ * permits (a candidate whose breakers or bulkhead say no is skipped, nothing sent), is bounded by its first-byte
  * timeout and what is left of the call's deadline, and on a retryable failure (connect error, timeout, 5xx, 429, an
- * unusable answer) before its first byte reached the client hands over to the next candidate. Nothing is written
- * to the client until an attempt produces its first byte, so a failover is invisible to the client except for the
- * time it took and the headers naming the backend that served. After the first byte the call is committed: a
- * stream that breaks then ends with an error event, never a second backend's answer.
+ * unusable answer) before its first byte reached the client hands over to the next candidate. After a failure that
+ * is provider-wide ({@link FailureScope}) the next candidate is another provider's whenever one is left: that
+ * provider's other models move to the back of this call's order ({@link FailoverOrder}). Nothing is written to the
+ * client until an attempt produces its first byte, so a failover is invisible to the client except for the time it
+ * took and the headers naming the backend that served. After the first byte the call is committed: a stream that
+ * breaks then ends with an error event, never a second backend's answer.
  * <p>
- * Not thread-safe: one instance per call, driven by one subscription (each step runs after the previous one's
- * terminal signal).
+ * Threads. The steps of one call run one after another, each in the terminal signal of the one before: an attempt
+ * is built on the thread that ended the previous one, which is an event loop for an upstream's error or the timer
+ * thread (Reactor's parallel scheduler) for a first-byte timeout. Reactive Streams' serial signalling gives each
+ * step a happens-before edge to the next, so the walk's own fields need no lock although they move between threads.
+ * Two things run beside the walk and touch none of them: an abandoned attempt's late answer, which can change the
+ * call or the response only by winning {@link UpstreamAttempt#commit}, and a timed-out attempt has lost that race
+ * for good (the timeout fires only by winning {@link UpstreamAttempt#abandon}); and the client's cancel, which sets
+ * a volatile flag and ends the running attempt through its own CAS. Every permit an attempt takes is returned
+ * exactly once, by completion, failure, cancel (also a cancel that arrives before the attempt is subscribed), or,
+ * when building the attempt throws, at once. One instance per call.
  */
 final class Failover {
 
     /** What every call's failover shares. Thread-safe. */
-    record Context(BackendRegistry backends, BackendGuards guards, OpenAiWire wire, TokenCounter tokens, int maxBody,
-            GatewayMetrics metrics, int maxAttempts, Duration deadline, Clock clock) {
+    record Context(Map<String, Backend> backends, BackendGuards guards, OpenAiWire wire, TokenCounter tokens,
+            int maxBody, GatewayMetrics metrics, int maxAttempts, Duration deadline, Clock clock,
+            LongSupplier nanoTime) {
     }
 
     private final Context ctx;
     private final CallRecord call;
     private final Decision.Routed decision;
-    private final List<Candidate> candidates;
+    private final FailoverOrder order;
     private final ServerHttpResponse response;
     private final long deadlineNanos;
-    private int next;
     private int sent;
     private UpstreamException lastFailure;
     private UpstreamAttempt lastAttempt;
     private StringBuilder failedOver;
+    private volatile boolean cancelled;
 
     Failover(Context ctx, CallRecord call, Decision.Routed decision, ServerHttpResponse response) {
         this.ctx = ctx;
         this.call = call;
         this.decision = decision;
-        this.candidates = decision.candidates();
+        this.order = new FailoverOrder(decision.candidates());
         this.response = response;
         this.deadlineNanos = call.startNanos() + ctx.deadline().toNanos();
     }
 
     /** The client's body: the first attempt that produces a first byte, or the last failure. */
     Flux<DataBuffer> body() {
-        return Flux.defer(this::nextAttempt);
+        return Flux.defer(this::nextAttempt).doOnCancel(() -> cancelled = true);
     }
 
     private Flux<DataBuffer> nextAttempt() {
-        while (next < candidates.size() && sent < ctx.maxAttempts()) {
-            long remaining = deadlineNanos - System.nanoTime();
+        Candidate candidate;
+        while (!cancelled && sent < ctx.maxAttempts() && (candidate = order.next()) != null) {
+            long remaining = deadlineNanos - ctx.nanoTime().getAsLong();
             if (remaining <= 0) {
                 return Flux.error(deadlineExceeded());
             }
-            Candidate candidate = candidates.get(next++);
             BackendGuard guard = ctx.guards().guard(candidate.offering().provider(), candidate.offering().modelId());
             AttemptOutcome refused = guard.tryAcquire();
             if (refused != null) {
                 record(new Attempt(guard.provider(), guard.model(), refused, 0));
                 continue;
             }
-            if (lastAttempt != null) {
-                ctx.metrics().failover(lastAttempt.provider(), guard.provider(), lastFailure.attemptOutcome());
+            UpstreamAttempt attempt = new UpstreamAttempt(guard, ctx.nanoTime().getAsLong(), call.request().stream());
+            try {
+                return attempt(candidate, attempt, remaining);
+            } catch (RuntimeException | Error e) {
+                attempt.notSent(); // the permits were taken; nothing was sent
+                throw e;
             }
-            sent++;
-            return attempt(candidate, guard, remaining);
         }
-        return Flux.error(exhausted());
+        return cancelled ? Flux.empty() : Flux.error(exhausted());
     }
 
-    private Flux<DataBuffer> attempt(Candidate candidate, BackendGuard guard, long remainingNanos) {
+    private Flux<DataBuffer> attempt(Candidate candidate, UpstreamAttempt attempt, long remainingNanos) {
         Backend backend = ctx.backends().get(candidate.offering().provider());
+        if (backend == null) {
+            throw new IllegalStateException("no backend '" + candidate.offering().provider() + "' for a candidate");
+        }
         String model = candidate.offering().modelId();
+        if (lastAttempt != null) {
+            ctx.metrics().failover(lastAttempt.provider(), backend.id(), lastFailure.attemptOutcome());
+        }
+        sent++;
         call.served(backend.id(), model, candidate.price());
         HttpHeaders headers = response.getHeaders();
         headers.set(Headers.PROVIDER, backend.id());
@@ -116,31 +135,31 @@ final class Failover {
         headers.set(Headers.ROUTE, DecisionJson.routeHeader(decision, candidate, sent,
                 failedOver != null ? failedOver.toString() : null));
         outputCappedHeader(headers, candidate);
-        BackendResilience limits = guard.settings();
-        long start = System.nanoTime();
-        UpstreamAttempt attempt = new UpstreamAttempt(guard, start);
+        BackendResilience limits = attempt.settings();
         long total = limits.totalTimeout().toNanos();
         long firstByteBudget = Math.min(Math.min(limits.firstByteTimeout().toNanos(), total), remainingNanos);
         ResponseRelay relay = new ResponseRelay(call, attempt, response, ctx.wire(), ctx.tokens(), ctx.maxBody(),
-                limits.streamIdleTimeout(), start + total);
+                limits.streamIdleTimeout(), attempt.startNanos() + total, ctx.nanoTime());
         UpstreamCall upstream = new UpstreamCall(call.request(), model, ctx.wire().upstreamBody(call.request(), model,
                 candidate.offering().model().outputCapField(), candidate.outputCap()));
         boolean deadlineBound = remainingNanos < Math.min(limits.firstByteTimeout().toNanos(), total);
         boolean stream = call.request().stream();
-        return backend.exchange(upstream, relay)
-                .timeout(Mono.delay(Duration.ofNanos(firstByteBudget)), first -> Mono.never())
+        return Flux.defer(() -> backend.exchange(upstream, relay))
+                .switchIfEmpty(Mono.error(() -> new UpstreamException(AttemptOutcome.BAD_RESPONSE, 0,
+                        ApiError.badGateway("upstream_bad_response", "Provider '" + backend.id()
+                        + "' sent no answer."), null, Outcome.UPSTREAM_ERROR, null)))
+                .timeout(firstByteTimeout(attempt, firstByteBudget), first -> Mono.never())
                 .onErrorMap(e -> !(e instanceof UpstreamException),
                         e -> ForwardFilter.transportError(backend.id(), e, deadlineBound ? ctx.deadline() : null))
                 .doOnNext(buffer -> {
-                    attempt.firstByte(System.nanoTime());
                     if (!stream) {
                         // a non-streamed answer is one buffer, the whole of it: handed to the client's connection,
                         // the attempt succeeded, even if the client closes the connection before our completion
-                        record(attempt.completed(System.nanoTime()));
+                        record(attempt.completed(ctx.nanoTime().getAsLong()));
                     }
                 })
-                .doOnComplete(() -> record(attempt.completed(System.nanoTime())))
-                .doOnCancel(() -> record(attempt.cancelled(System.nanoTime())))
+                .doOnComplete(() -> record(attempt.completed(ctx.nanoTime().getAsLong())))
+                .doOnCancel(() -> record(attempt.cancelled(ctx.nanoTime().getAsLong())))
                 .onErrorResume(e -> failed(attempt, (UpstreamException) e));
     }
 
@@ -159,9 +178,18 @@ final class Failover {
         }
     }
 
+    /**
+     * Fires when the attempt's first byte has not come within the budget, unless it is already on its way: the
+     * relay's commit and this timeout race through one CAS, so exactly one of them wins.
+     */
+    private static Mono<Long> firstByteTimeout(UpstreamAttempt attempt, long budgetNanos) {
+        return Mono.delay(Duration.ofNanos(budgetNanos))
+                .flatMap(tick -> attempt.abandon() ? Mono.just(tick) : Mono.never());
+    }
+
     private Flux<DataBuffer> failed(UpstreamAttempt attempt, UpstreamException e) {
         AttemptOutcome outcome = e.attemptOutcome();
-        record(attempt.failed(outcome, e, coolDown(e), System.nanoTime()));
+        record(attempt.failed(outcome, e, coolDown(e), ctx.nanoTime().getAsLong()));
         if (attempt.committed() || !outcome.failover()) {
             return Flux.error(e);
         }
@@ -173,6 +201,9 @@ final class Failover {
             failedOver.append(',');
         }
         failedOver.append(attempt.provider()).append('/').append(attempt.model()).append(':').append(outcome.label());
+        if (FailureScope.providerWide(e)) {
+            order.providerFailed(attempt.provider());
+        }
         return nextAttempt();
     }
 

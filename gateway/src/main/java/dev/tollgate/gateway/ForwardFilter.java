@@ -46,8 +46,8 @@ public final class ForwardFilter implements GlobalFilter, Ordered {
     public ForwardFilter(BackendRegistry backends, BackendGuards guards, OpenAiWire wire, TokenCounter tokens,
             int maxUpstreamBody, GatewayMetrics metrics, int maxAttempts, Duration deadline, Clock clock,
             DecisionJson explain) {
-        this.context = new Failover.Context(backends, guards, wire, tokens, maxUpstreamBody, metrics, maxAttempts,
-                deadline, clock);
+        this.context = new Failover.Context(backends.all(), guards, wire, tokens, maxUpstreamBody, metrics,
+                maxAttempts, deadline, clock, System::nanoTime);
         this.explain = explain;
     }
 

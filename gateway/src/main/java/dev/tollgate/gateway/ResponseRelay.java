@@ -5,6 +5,7 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferFactory;
@@ -36,13 +37,17 @@ import tools.jackson.databind.JsonNode;
  * <ul>
  * <li>Non-streamed: the body is read whole (it is needed for the cost header), usage taken from it, and the bytes
  * sent on unchanged with {@code x-tollgate-cost-usd}.</li>
- * <li>Streamed: each chunk goes on as it arrives through {@link SseUsageTap}; nothing waits for the end. A cut, or
- * silence longer than the stream idle timeout, after the first byte ends the stream with an OpenAI-shaped error
- * event (before the first byte it is the attempt's failure, and failover may try the next backend).</li>
+ * <li>Streamed: each chunk goes on as it arrives through {@link SseUsageTap}; nothing waits for the end. The first
+ * byte is the first data event: comments ({@code : keep-alive}) and events without data before it are not sent and
+ * do not commit the call, and a stream that ends before any data event is the attempt's failure (failover may try
+ * the next backend). After the first byte, a cut, an end without {@code [DONE]}, or silence longer than the stream
+ * idle timeout ends the stream with an OpenAI-shaped error event.</li>
  * <li>Upstream error statuses: 4xx passed through in OpenAI's shape (401/403 become 502: the gateway's provider
  * key is at fault, not the client's); 5xx become 502 with the upstream's message.</li>
  * </ul>
- * Not thread-safe: one instance per call, driven by one subscription.
+ * Nothing of the call or the response is touched before {@link UpstreamAttempt#commit} succeeds: an attempt whose
+ * first-byte timeout won that race has its answer dropped (it emits nothing more, and failover's timeout ends it).
+ * Not thread-safe: one instance per attempt, driven by one subscription.
  */
 final class ResponseRelay implements UpstreamHandler<DataBuffer> {
 
@@ -64,18 +69,25 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
     private final UpstreamAttempt attempt;
     private final Duration streamIdle;
     private final long streamEndNanos;
+    private final LongSupplier nanoTime;
+    /** A data event went to the client (stream): the call is committed to this attempt. */
+    private boolean started;
+    /** Failover's first-byte timeout won the race for the first byte: nothing more is emitted. */
+    private boolean lost;
 
     /**
      * @param streamIdle     longest silence between two stream chunks
-     * @param streamEndNanos {@link System#nanoTime} past which the stream is cut (the attempt's total timeout)
+     * @param streamEndNanos {@code nanoTime} past which the stream is cut (the attempt's total timeout)
+     * @param nanoTime       the call's nano clock
      */
     ResponseRelay(CallRecord call, UpstreamAttempt attempt, ServerHttpResponse response, OpenAiWire wire,
-            TokenCounter tokens, int maxBody, Duration streamIdle, long streamEndNanos) {
+            TokenCounter tokens, int maxBody, Duration streamIdle, long streamEndNanos, LongSupplier nanoTime) {
         this.call = call;
         this.attempt = attempt;
         this.provider = attempt.provider();
         this.streamIdle = streamIdle;
         this.streamEndNanos = streamEndNanos;
+        this.nanoTime = nanoTime;
         this.response = response;
         this.buffers = response.bufferFactory();
         this.wire = wire;
@@ -97,10 +109,10 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
         if (contentType == null || !contentType.contains("json")) {
             return badResponse(body, "answered with content type " + contentType + " instead of JSON");
         }
-        return aggregate(body).map(this::whole).flux();
+        return aggregate(body).flatMapMany(this::whole);
     }
 
-    private DataBuffer whole(byte[] bytes) {
+    private Flux<DataBuffer> whole(byte[] bytes) {
         Usage usage;
         try {
             usage = wire.usageOfResponse(bytes);
@@ -111,9 +123,11 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
             throw badResponse("upstream_bad_response", "Provider '" + provider
                     + "' sent a response that is not valid JSON.");
         }
-        if (attempt.abandoned()) {
-            // failover has moved on (this attempt timed out meanwhile): its answer is dropped, the call untouched
-            return buffers.wrap(bytes);
+        long now = nanoTime.getAsLong();
+        if (!attempt.commit(now)) {
+            // failover's first-byte timeout came first and the call has moved on: the answer is dropped, the call
+            // and the response untouched; the timeout that abandoned the attempt ends this flux
+            return Flux.never();
         }
         call.usage(usage);
         BigDecimal cost = Metering.cost(usage, call.price());
@@ -131,9 +145,9 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
             headers.set(Headers.BUDGET_REMAINING_USD, remaining.stripTrailingZeros().toPlainString());
         }
         response.setStatusCode(HttpStatus.OK);
-        call.firstByte(System.nanoTime());
+        call.firstByte(now);
         call.relayed(); // the whole answer, in one buffer: a client closing right after reading it is not a cancel
-        return buffers.wrap(bytes);
+        return Flux.just(buffers.wrap(bytes));
     }
 
     /** Usage of a whole answer without a usage object: prompt and answer counted with the tokenizer. */
@@ -147,49 +161,79 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
     }
 
     private Flux<DataBuffer> stream(Flux<byte[]> body) {
+        SseUsageTap tap = new SseUsageTap(wire.mapper(), !call.request().clientWantsUsage());
+        // The first data event's wait is bounded by the attempt's first-byte timeout (failover's); every later chunk
+        // by the idle timeout, shortened to what is left of the attempt's total.
+        return body.timeout(Mono.never(), chunk -> Mono.delay(nextChunkWait()))
+                .map(tap::onChunk)
+                .concatWith(Mono.fromSupplier(tap::onComplete))
+                .<DataBuffer>handle((bytes, sink) -> {
+                    if (bytes.length > 0 && !lost && (started || tap.sawData() && start(tap))) {
+                        if (tap.sawDone() && tap.reportedUsage() != null) {
+                            // [DONE] is the last event, after the usage: settle before it reaches the client
+                            call.settleNow(Metering.cost(tap.reportedUsage(), call.price()), tap.reportedUsage());
+                        }
+                        sink.next(buffers.wrap(bytes));
+                    }
+                })
+                .concatWith(Flux.defer(() -> end(tap)))
+                .onErrorResume(e -> {
+                    if (!started) {
+                        return Mono.error(e);
+                    }
+                    interrupted(e instanceof TimeoutException ? "upstream_stream_timeout"
+                            : "upstream_stream_interrupted");
+                    return Mono.just(buffers.wrap(e instanceof TimeoutException ? STREAM_STALLED : STREAM_CUT));
+                });
+    }
+
+    /** The first data event is about to go out: commits the call to this attempt, unless its timeout came first. */
+    private boolean start(SseUsageTap tap) {
+        long now = nanoTime.getAsLong();
+        if (!attempt.commit(now)) {
+            lost = true;
+            return false;
+        }
         HttpHeaders headers = response.getHeaders();
         headers.setContentType(MediaType.TEXT_EVENT_STREAM);
         headers.setCacheControl("no-cache");
         headers.set(Headers.PRICE_VERSION, call.price().version());
         response.setStatusCode(HttpStatus.OK);
-        SseUsageTap tap = new SseUsageTap(wire.mapper(), !call.request().clientWantsUsage());
         call.tap(tap);
-        // The first chunk's wait is bounded by the attempt's first-byte timeout (failover's); every later one by the
-        // idle timeout, shortened to what is left of the attempt's total.
-        return body.timeout(Mono.never(), chunk -> Mono.delay(nextChunkWait()))
-                .map(chunk -> {
-                    byte[] out = tap.onChunk(chunk);
-                    if (tap.sawDone() && tap.reportedUsage() != null) {
-                        // [DONE] is the last event, after the usage: settle before it reaches the client
-                        call.settleNow(Metering.cost(tap.reportedUsage(), call.price()), tap.reportedUsage());
-                    }
-                    return out;
-                })
-                .concatWith(Mono.fromSupplier(tap::onComplete))
-                .filter(bytes -> bytes.length > 0)
-                .doOnNext(bytes -> call.firstByte(System.nanoTime()))
-                .map(buffers::wrap)
-                .doOnComplete(() -> {
-                    if (tap.reportedUsage() != null) {
-                        call.usage(tap.reportedUsage());
-                    }
-                    call.relayed();
-                })
-                .onErrorResume(e -> {
-                    if (call.firstByteNanos() == 0) {
-                        return Mono.error(e);
-                    }
-                    boolean stalled = e instanceof TimeoutException;
-                    call.end(200, Outcome.STREAM_INTERRUPTED, stalled ? "upstream_stream_timeout"
-                            : "upstream_stream_interrupted");
-                    call.relayed();
-                    attempt.interrupted();
-                    return Mono.just(buffers.wrap(stalled ? STREAM_STALLED : STREAM_CUT));
-                });
+        call.firstByte(now);
+        started = true;
+        return true;
+    }
+
+    /** The upstream ended the stream: a failure before any data event, an interruption without {@code [DONE]}. */
+    private Flux<DataBuffer> end(SseUsageTap tap) {
+        if (lost) {
+            return Flux.never(); // the first-byte timeout that abandoned the attempt ends it
+        }
+        if (!started) {
+            return Flux.error(badResponse("upstream_bad_response", "Provider '" + provider
+                    + "' ended the stream without sending any data event."));
+        }
+        if (tap.reportedUsage() != null) {
+            call.usage(tap.reportedUsage());
+        }
+        if (!tap.sawDone()) {
+            interrupted("upstream_stream_interrupted");
+            return Flux.just(buffers.wrap(STREAM_CUT));
+        }
+        call.relayed();
+        return Flux.empty();
+    }
+
+    /** The stream broke after its first byte: the client gets an error event, the call is charged for what came. */
+    private void interrupted(String code) {
+        call.end(200, Outcome.STREAM_INTERRUPTED, code);
+        call.relayed();
+        attempt.interrupted();
     }
 
     private Duration nextChunkWait() {
-        long left = streamEndNanos - System.nanoTime();
+        long left = streamEndNanos - nanoTime.getAsLong();
         return left < streamIdle.toNanos() ? Duration.ofNanos(Math.max(left, 0)) : streamIdle;
     }
 

@@ -36,6 +36,7 @@ public final class SseUsageTap {
     private byte[] carry = NO_BYTES;
     private Usage usage;
     private boolean done;
+    private boolean sawData;
     private final List<byte[]> kept = new ArrayList<>();
     private long keptBytes;
     private long deliveredBytes;
@@ -57,6 +58,7 @@ public final class SseUsageTap {
                 break;
             }
             boolean drop = inspect(data, start, end);
+            sawData = sawData || !drop && hasData(data, start, end);
             if (drop && filtered == null) {
                 filtered = new ByteArrayOutputStream(data.length);
                 filtered.write(data, 0, start);
@@ -83,6 +85,7 @@ public final class SseUsageTap {
         if (rest.length > 0 && inspect(rest, 0, rest.length)) {
             return NO_BYTES;
         }
+        sawData = sawData || hasData(rest, 0, rest.length);
         deliver(rest);
         return rest;
     }
@@ -95,6 +98,15 @@ public final class SseUsageTap {
     /** Whether {@code data: [DONE]} passed. */
     public boolean sawDone() {
         return done;
+    }
+
+    /**
+     * Whether an event with data (a {@code data} field) has been returned for the client. Comments
+     * ({@code : keep-alive}) and events without data, which SSE clients do not dispatch, do not count; nor does
+     * the usage-only event this tap removes.
+     */
+    public boolean sawData() {
+        return sawData;
     }
 
     public long deliveredBytes() {
@@ -180,6 +192,23 @@ public final class SseUsageTap {
         } catch (RuntimeException ignored) {
             // not JSON: nothing to count
         }
+    }
+
+    /** Whether the event has a {@code data} field: a line {@code data} or starting with {@code data:}. */
+    static boolean hasData(byte[] data, int start, int end) {
+        int line = start;
+        while (line < end) {
+            int eol = line;
+            while (eol < end && data[eol] != '\n' && data[eol] != '\r') {
+                eol++;
+            }
+            if (eol - line >= 4 && data[line] == 'd' && data[line + 1] == 'a' && data[line + 2] == 't'
+                    && data[line + 3] == 'a' && (eol - line == 4 || data[line + 4] == ':')) {
+                return true;
+            }
+            line = eol + 1;
+        }
+        return false;
     }
 
     /** The joined {@code data:} lines of an event. */

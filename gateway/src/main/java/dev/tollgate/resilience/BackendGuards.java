@@ -24,19 +24,28 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 
 /**
- * Resilience4j wiring per backend: one circuit breaker per offering (provider + model, named
- * {@code provider/model}), one bulkhead per provider, and the {@link Health} snapshot routing reads.
+ * Resilience4j wiring per backend: one circuit breaker per offering (provider + model, named {@code provider/model}),
+ * one per provider (named by the provider id, fed by transport failures only), one bulkhead per provider, and the
+ * {@link Health} snapshot routing reads.
  * <p>
- * Health is an immutable snapshot in an {@link AtomicReference}, rebuilt only when a breaker changes state or a
- * cool-down starts (rare), so a call reads it without locks or scans. An open breaker is recorded with the instant
- * its wait ends ({@code until}); routing lets the backend back in after it, and the breaker's own permission check
- * (same injected {@link Clock}) moves it to half-open, whose probes decide whether it closes again. A cool-down
- * from {@code retry-after} is the breaker forced open for that long ({@link CircuitBreaker#transitionToOpenStateFor}),
- * so it too ends in half-open probes. Thread-safe.
+ * Health is an immutable snapshot in an {@link AtomicReference}, rebuilt only when a breaker changes state, a
+ * cool-down starts, or an offering's observed time to first byte changes enough to matter (its first sample, then
+ * a change of {@value #LATENCY_CHANGE_PERCENT}% or more since the figure published, at most once per
+ * {@value #LATENCY_PUBLISH_INTERVAL_MILLIS} ms), so a call reads it without locks or scans and routing never waits
+ * for a rebuild. An open breaker is recorded with the instant its wait ends ({@code until}); routing lets the
+ * backend back in after it, and the breaker's own permission check (same injected {@link Clock}) moves it to
+ * half-open, whose probes decide whether it closes again. An open provider breaker takes every model of that
+ * provider out. A cool-down from {@code retry-after} is the offering's breaker forced open for that long
+ * ({@link CircuitBreaker#transitionToOpenStateFor}), so it too ends in half-open probes. Thread-safe.
  */
 public final class BackendGuards {
 
     private static final Logger log = LoggerFactory.getLogger(BackendGuards.class);
+
+    /** A moving average that moved by this much since the figure routing has is published again. */
+    static final int LATENCY_CHANGE_PERCENT = 10;
+    /** Latency changes are published at most this often (state changes at once). */
+    static final long LATENCY_PUBLISH_INTERVAL_MILLIS = 1000;
 
     private final Clock clock;
     private final BackendResilience defaults;
@@ -45,11 +54,14 @@ public final class BackendGuards {
     private final CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
     private final BulkheadRegistry bulkheads = BulkheadRegistry.ofDefaults();
     private final Map<String, Map<String, BackendGuard>> guards = new ConcurrentHashMap<>();
+    private final Map<String, CircuitBreaker> providerBreakers = new ConcurrentHashMap<>();
     /** The rate that last tripped each breaker ({@code failure rate 60%}), by breaker name; guarded by {@code this}. */
     private final Map<String, String> tripped = new HashMap<>();
     /** Why each breaker is open and until when, by breaker name; guarded by {@code this}. */
     private final Map<String, Health.Backend> openBreakers = new HashMap<>();
     private final AtomicReference<Health> health = new AtomicReference<>(Health.ALL_UP);
+    /** When latencies were last published ({@link Clock#millis}). */
+    private volatile long latencyPublishedMillis = Long.MIN_VALUE;
 
     public BackendGuards(TollgateProperties.Resilience resilience, Map<String, TollgateProperties.Provider> providers,
             Clock clock) {
@@ -87,6 +99,11 @@ public final class BackendGuards {
         return guards.values().stream().flatMap(m -> m.values().stream()).toList();
     }
 
+    /** Every provider breaker created so far, by provider id. */
+    public Map<String, CircuitBreaker> providerBreakers() {
+        return Map.copyOf(providerBreakers);
+    }
+
     /** The settings of a provider's backends. */
     public BackendResilience settings(String provider) {
         return byProvider.getOrDefault(provider, defaults);
@@ -97,12 +114,36 @@ public final class BackendGuards {
         return maxCoolDown;
     }
 
-    /** Closes every breaker and ends every cool-down (an operator's "the outage is over"; tests start clean). */
+    /**
+     * Closes every breaker, ends every cool-down and forgets observed latencies (an operator's "the outage is over";
+     * tests start clean).
+     */
     public synchronized void reset() {
         breakers.getAllCircuitBreakers().forEach(CircuitBreaker::reset);
+        all().forEach(BackendGuard::forgetLatency);
         openBreakers.clear();
         tripped.clear();
         publish();
+    }
+
+    /**
+     * An offering's moving average of time to first byte went from {@code before} to {@code after}: published at
+     * once when it is its first sample, else when it differs from the figure routing has by
+     * {@value #LATENCY_CHANGE_PERCENT}% or more and the last publication is {@value #LATENCY_PUBLISH_INTERVAL_MILLIS}
+     * ms old (a later sample, at any offering, publishes what was held back).
+     */
+    void latencyObserved(BackendGuard guard, long before, long after, boolean stream) {
+        if (before != Health.UNMEASURED) {
+            long published = health.get().latencyMicros(guard.provider(), guard.model(), stream);
+            boolean significant = published == Health.UNMEASURED
+                    || Math.abs(after - published) * 100 >= published * LATENCY_CHANGE_PERCENT;
+            if (!significant || clock.millis() - latencyPublishedMillis < LATENCY_PUBLISH_INTERVAL_MILLIS) {
+                return;
+            }
+        }
+        synchronized (this) {
+            publish();
+        }
     }
 
     void coolDown(BackendGuard guard, Duration duration, AttemptOutcome cause) {
@@ -114,8 +155,7 @@ public final class BackendGuards {
                 + " with retry-after";
         synchronized (this) {
             // Recorded before the transition so the state listener keeps this reason for it.
-            openBreakers.put(guard.breaker().getName(), new Health.Backend(reason, clock.instant().plus(d),
-                    Long.MAX_VALUE));
+            openBreakers.put(guard.breaker().getName(), new Health.Backend(reason, clock.instant().plus(d)));
             try {
                 guard.breaker().transitionToOpenStateFor(d);
             } catch (RuntimeException e) {
@@ -150,7 +190,30 @@ public final class BackendGuards {
                 .maxConcurrentCalls(s.maxConcurrentCalls())
                 .maxWaitDuration(Duration.ZERO) // never park an event-loop thread
                 .build());
-        return new BackendGuard(provider, model, breaker, bulkhead, s, this);
+        CircuitBreaker providerBreaker = providerBreakers.computeIfAbsent(provider,
+                p -> newProviderBreaker(p, s.providerBreaker()));
+        return new BackendGuard(provider, model, breaker, providerBreaker, bulkhead, s, this);
+    }
+
+    /** The provider's breaker: named by its id (offerings' names have a slash), rates of transport failures only. */
+    private CircuitBreaker newProviderBreaker(String provider, TollgateProperties.ProviderBreaker s) {
+        CircuitBreakerConfig config = CircuitBreakerConfig.custom()
+                .clock(clock)
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(s.slidingWindowSize())
+                .minimumNumberOfCalls(s.minimumNumberOfCalls())
+                .failureRateThreshold(s.failureRateThreshold())
+                .slowCallRateThreshold(100)
+                .slowCallDurationThreshold(Duration.ofDays(1)) // a slow answer is the offering breaker's concern
+                .waitDurationInOpenState(s.waitDurationInOpenState())
+                .permittedNumberOfCallsInHalfOpenState(s.permittedCallsInHalfOpenState())
+                .build();
+        CircuitBreaker breaker = breakers.circuitBreaker(provider, config);
+        breaker.getEventPublisher()
+                .onFailureRateExceeded(e -> tripped(breaker, String.format("transport failure rate %.0f%%",
+                        e.getFailureRate())))
+                .onStateTransition(e -> stateChanged(breaker, e.getStateTransition().getToState()));
+        return breaker;
     }
 
     private synchronized void tripped(CircuitBreaker breaker, String rate) {
@@ -166,13 +229,13 @@ public final class BackendGuards {
                 if (cooling == null || cooling.until() == null || !cooling.until().isAfter(now)) {
                     long waitMillis = breaker.getCircuitBreakerConfig().getWaitIntervalFunctionInOpenState().apply(1);
                     String rate = tripped.remove(name);
-                    openBreakers.put(name, new Health.Backend("circuit breaker open" + (rate != null ? ": " + rate : ""),
-                            now.plusMillis(waitMillis), Long.MAX_VALUE));
+                    String what = name.indexOf('/') < 0 ? "provider circuit breaker open" : "circuit breaker open";
+                    openBreakers.put(name, new Health.Backend(what + (rate != null ? ": " + rate : ""),
+                            now.plusMillis(waitMillis)));
                 }
                 log.warn("circuit breaker {} opened: {}", name, openBreakers.get(name).unavailableReason());
             }
-            case FORCED_OPEN -> openBreakers.put(name, new Health.Backend("circuit breaker forced open", null,
-                    Long.MAX_VALUE));
+            case FORCED_OPEN -> openBreakers.put(name, new Health.Backend("circuit breaker forced open", null));
             default -> {
                 openBreakers.remove(name);
                 tripped.remove(name);
@@ -182,16 +245,36 @@ public final class BackendGuards {
         publish();
     }
 
-    /** Rebuilds the routing snapshot from the open breakers; called with {@code this} held. */
+    /**
+     * Rebuilds the routing snapshot from the open breakers and the offerings' latency averages; called with
+     * {@code this} held.
+     */
     private void publish() {
         Map<String, Map<String, Health.Backend>> byProviderModel = new HashMap<>();
+        Map<String, Health.Backend> byProvider = new HashMap<>();
         openBreakers.forEach((name, backend) -> {
             int slash = name.indexOf('/');
-            byProviderModel.computeIfAbsent(name.substring(0, slash), p -> new HashMap<>())
-                    .put(name.substring(slash + 1), backend);
+            if (slash < 0) {
+                byProvider.put(name, backend);
+            } else {
+                byProviderModel.computeIfAbsent(name.substring(0, slash), p -> new HashMap<>())
+                        .put(name.substring(slash + 1), backend);
+            }
         });
+        for (BackendGuard g : all()) {
+            long whole = g.latencyMicros(false);
+            long stream = g.latencyMicros(true);
+            if (whole != Health.UNMEASURED || stream != Health.UNMEASURED) {
+                Map<String, Health.Backend> models = byProviderModel.computeIfAbsent(g.provider(),
+                        p -> new HashMap<>());
+                Health.Backend open = models.get(g.model());
+                models.put(g.model(), new Health.Backend(open != null ? open.unavailableReason() : null,
+                        open != null ? open.until() : null, whole, stream));
+            }
+        }
         byProviderModel.replaceAll((p, models) -> Map.copyOf(models));
-        health.set(new Health(byProviderModel));
+        health.set(new Health(byProviderModel, byProvider));
+        latencyPublishedMillis = clock.millis();
     }
 
     @Override

@@ -28,8 +28,9 @@ import dev.tollgate.pricing.TaskFamily;
  * needs, max_tokens within the model's output limit, prompt + output within the context window, the quality floor
  * (alias, header), the team's price ceiling, backend health, and the request's cost ceiling. Order: estimated cost
  * (prompt tokens at the input price plus the expected output at the output price, once per choice {@code n},
- * computed exactly in pico-USD longs), then higher quality, then lower observed latency, then provider and model id, so the order is total and
- * reproducible. Stateless, thread-safe.
+ * computed exactly in pico-USD longs), then higher quality, then lower observed time to first byte (from the health snapshot, for the call's kind:
+ * streamed or whole; an offering not measured yet goes first, so that it gets measured), then provider and model id,
+ * so the order is total and reproducible. Stateless, thread-safe.
  */
 public final class Router {
 
@@ -170,7 +171,8 @@ public final class Router {
                 exclusions.add(at, Exclusion.Kind.COST_ABOVE_MAXIMUM);
                 continue;
             }
-            eligible.add(new Candidate(offering, row, pico, q));
+            eligible.add(new Candidate(offering, row, pico, q,
+                    health.latencyMicros(provider, offering.modelId(), request.stream())));
         }
         exclusions.seal(new ExclusionList.Context(now, needs, policy, maxOutput, expectedBase, quality, task, minQuality,
                 health, request.maxCostUsd()), promptTokens);
@@ -178,7 +180,7 @@ public final class Router {
             return refused(request, "no_eligible_backend", "No backend can serve '" + model + "': "
                     + reasons(exclusions), exclusions);
         }
-        Candidate[] candidates = sort(eligible, health);
+        Candidate[] candidates = sort(eligible);
         return new Decision.Routed(model, List.of(candidates), exclusions,
                 alias != null ? alias.name() : null, task, minQuality, promptTokens,
                 Math.min(expectedBase, candidates[0].offering().model().maxOutputTokens()) * request.choices(),
@@ -288,12 +290,13 @@ public final class Router {
     private static final long PACKED_MAX_PICO = 1L << 52;
 
     /**
-     * Candidates in routing order: cost, then higher quality, lower observed latency, provider and model id. Cost
-     * decides almost every comparison, so the candidates are sorted by one primitive key, cost and position packed
-     * into a long (a primitive sort, no comparator calls), and only runs of equal cost are then sorted with the full
-     * comparator. Falls back to the comparator sort for extreme costs or sizes.
+     * Candidates in routing order: cost, then higher quality, lower observed latency (an unmeasured one first, so
+     * that it gets measured), provider and model id. Cost decides almost every comparison, so the candidates are
+     * sorted by one primitive key, cost and position packed into a long (a primitive sort, no comparator calls), and
+     * only runs of equal cost are then sorted with the full comparator. Falls back to the comparator sort for extreme
+     * costs or sizes.
      */
-    private static Candidate[] sort(List<Candidate> eligible, Health health) {
+    private static Candidate[] sort(List<Candidate> eligible) {
         int n = eligible.size();
         Candidate[] sorted = eligible.toArray(new Candidate[0]);
         Comparator<Candidate> order = (a, b) -> {
@@ -305,8 +308,7 @@ public final class Router {
             if (c != 0) {
                 return c;
             }
-            c = Long.compare(health.latencyMicros(a.offering().provider(), a.offering().modelId()),
-                    health.latencyMicros(b.offering().provider(), b.offering().modelId()));
+            c = Long.compare(a.latencyMicros(), b.latencyMicros()); // UNMEASURED (-1) first
             if (c != 0) {
                 return c;
             }

@@ -12,7 +12,7 @@ class TollgatePropertiesTest {
 
     private static TollgateProperties properties(Duration ttl, Duration deadline, Duration providerTotal) {
         TollgateProperties.BackendResilience slow = new TollgateProperties.BackendResilience(null, null,
-                providerTotal, null, null, null, null, null, null, null, null);
+                providerTotal, null, null, null, null, null, null, null, null, null);
         Map<String, TollgateProperties.Provider> providers = Map.of("slow", new TollgateProperties.Provider("openai",
                 "http://127.0.0.1:1/v1", null, null, null, null, null, null, null, slow, null));
         return new TollgateProperties(null, null, providers, null, null,

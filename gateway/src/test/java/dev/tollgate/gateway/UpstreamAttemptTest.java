@@ -32,7 +32,7 @@ class UpstreamAttemptTest {
 
     private final BackendGuards guards = new BackendGuards(new TollgateProperties.Resilience(null, null, null, null),
             Map.of("p", new TollgateProperties.Provider("openai", "http://127.0.0.1:1/v1", "k", null, null, null, null,
-                    null, null, new BackendResilience(null, null, null, 5, null, null, null, null, null, null, null),
+                    null, null, new BackendResilience(null, null, null, 5, null, null, null, null, null, null, null, null),
                     null)), Clock.fixed(NOW, ZoneOffset.UTC));
 
     @ParameterizedTest(name = "retry-after: {0} -> {1}")
@@ -73,7 +73,7 @@ class UpstreamAttemptTest {
         BackendGuard guard = guards.guard("p", "m");
         UpstreamAttempt attempt = attempt(guard);
 
-        attempt.firstByte(501_000);
+        assertThat(attempt.commit(501_000)).isTrue();
         Attempt end = attempt.failed(AttemptOutcome.CONNECT_ERROR, new IOException("cut"), null, 9_000_000);
 
         assertThat(attempt.committed()).isTrue();
@@ -101,9 +101,67 @@ class UpstreamAttemptTest {
         assertThat(bulkhead().getMetrics().getAvailableConcurrentCalls()).isEqualTo(5);
     }
 
+    @Test
+    void anAbandonedAttemptCannotCommitAndACommittedOneCannotBeAbandoned() {
+        UpstreamAttempt timedOut = attempt(guards.guard("p", "m"));
+        UpstreamAttempt answered = attempt(guards.guard("p", "m"));
+
+        assertThat(timedOut.abandon()).isTrue();
+        assertThat(timedOut.commit(5_000_000)).as("the late answer").isFalse();
+        assertThat(answered.commit(5_000_000)).isTrue();
+        assertThat(answered.abandon()).as("the timeout, after the first byte went out").isFalse();
+        assertThat(answered.commit(6_000_000)).as("idempotent").isTrue();
+
+        assertThat(timedOut.committed()).isFalse();
+        assertThat(answered.committed()).isTrue();
+        assertThat(guards.guard("p", "m").breaker().getMetrics().getNumberOfSuccessfulCalls()).isOne();
+        timedOut.failed(AttemptOutcome.TIMEOUT, new IOException(), null, 10_001_000);
+        answered.completed(20_000_000);
+        assertThat(bulkhead().getMetrics().getAvailableConcurrentCalls()).isEqualTo(5);
+    }
+
+    @RepeatedTest(50)
+    void exactlyOneOfACommitAndARacingTimeoutWins() throws Exception {
+        BackendGuard guard = guards.guard("p", "m");
+        UpstreamAttempt attempt = attempt(guard);
+        CyclicBarrier start = new CyclicBarrier(2);
+        boolean[] abandoned = new boolean[1];
+        Thread timer = new Thread(() -> {
+            await(start);
+            abandoned[0] = attempt.abandon();
+        });
+        timer.start();
+        await(start);
+        boolean committed = attempt.commit(2_000_000);
+        timer.join();
+
+        assertThat(committed).isNotEqualTo(abandoned[0]);
+        assertThat(guard.breaker().getMetrics().getNumberOfSuccessfulCalls()).isEqualTo(committed ? 1 : 0);
+        if (committed) {
+            attempt.completed(3_000_000);
+        } else {
+            attempt.failed(AttemptOutcome.TIMEOUT, new IOException(), null, 3_000_000);
+        }
+        assertThat(bulkhead().getMetrics().getAvailableConcurrentCalls()).isEqualTo(5);
+    }
+
+    @Test
+    void anAttemptThatCouldNotBeSentReturnsItsPermitsWithoutARecord() {
+        BackendGuard guard = guards.guard("p", "m");
+        UpstreamAttempt attempt = attempt(guard);
+
+        attempt.notSent();
+
+        assertThat(attempt.failed(AttemptOutcome.CONNECT_ERROR, new IOException(), null, 2_000_000)).isNull();
+        assertThat(attempt.commit(2_000_000)).isFalse();
+        assertThat(bulkhead().getMetrics().getAvailableConcurrentCalls()).isEqualTo(5);
+        assertThat(guard.breaker().getMetrics().getNumberOfBufferedCalls()).isZero();
+        assertThat(guard.providerBreaker().getMetrics().getNumberOfBufferedCalls()).isZero();
+    }
+
     private UpstreamAttempt attempt(BackendGuard guard) {
         assertThat(guard.tryAcquire()).isNull();
-        return new UpstreamAttempt(guard, 1_000);
+        return new UpstreamAttempt(guard, 1_000, false);
     }
 
     private Bulkhead bulkhead() {

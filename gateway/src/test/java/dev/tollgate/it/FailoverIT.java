@@ -15,6 +15,7 @@ import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -27,9 +28,13 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -42,8 +47,13 @@ import tools.jackson.databind.json.JsonMapper;
  * quality and {@code a-first} is tried first (provider id order). {@code a-first} takes one call at a time.</li>
  * <li>{@code k-refused} (a closed port) and {@code m-mistral}: both priced by the mistral table.</li>
  * <li>{@code cheap}: priced by the deepseek table, the cheapest backend of the {@code good-enough} alias.</li>
+ * <li>{@code o-refused} (a closed port) and {@code o-flaky}: priced by the openai table, so each offers three
+ * candidates of {@code good-enough} (o3, gpt-4.1, gpt-5), all cheaper than {@code s-claude} (anthropic table,
+ * claude-sonnet-4-5). Only the teams of {@value #GAMMA} ({@code o-refused}, {@code s-claude}) and {@value #DELTA}
+ * ({@code o-flaky}, {@code s-claude}) may use them ({@code rules-failover}); alpha may not.</li>
  * </ul>
- * First-byte and stream idle timeouts 1.5 s; call deadline 2.5 s.
+ * First-byte and stream idle timeouts 1.5 s; call deadline 2.5 s. {@code o-flaky}'s provider breaker judges its last
+ * two attempts (it opens at 50% transport failures) and lets one probe through when half-open.
  */
 class FailoverIT extends GatewayITSupport {
 
@@ -51,6 +61,9 @@ class FailoverIT extends GatewayITSupport {
     private static final FakeUpstream FIRST = FakeUpstream.start();
     private static final FakeUpstream SECOND = FakeUpstream.start();
     private static final FakeUpstream CHEAP = FakeUpstream.start();
+    private static final FakeUpstream FLAKY = FakeUpstream.start();
+    private static final String GAMMA = "sk-test-gamma";
+    private static final String DELTA = "sk-test-delta";
     private static final String OK = chatCompletion("hello", 10, 5);
     private static final String MINI = "a-first/gpt-4o-mini";
 
@@ -64,8 +77,15 @@ class FailoverIT extends GatewayITSupport {
         backend(r, "k-refused", "mistral", "http://127.0.0.1:" + closedPort() + "/v1");
         backend(r, "m-mistral", "mistral", SECOND.baseUrl());
         backend(r, "cheap", "deepseek", CHEAP.baseUrl());
+        backend(r, "o-refused", "openai", "http://127.0.0.1:" + closedPort() + "/v1");
+        backend(r, "o-flaky", "openai", FLAKY.baseUrl());
+        backend(r, "s-claude", "anthropic", SECOND.baseUrl());
         r.add("tollgate.providers.a-first.resilience.max-concurrent-calls", () -> "1");
+        r.add("tollgate.providers.o-flaky.resilience.provider-breaker.sliding-window-size", () -> "2");
+        r.add("tollgate.providers.o-flaky.resilience.provider-breaker.minimum-number-of-calls", () -> "2");
+        r.add("tollgate.providers.o-flaky.resilience.provider-breaker.permitted-calls-in-half-open-state", () -> "1");
         r.add("tollgate.resilience.deadline", () -> "2500ms");
+        r.add("tollgate.rules.location", () -> "src/test/resources/rules-failover");
     }
 
     private static void backend(DynamicPropertyRegistry r, String id, String prices, String url) {
@@ -91,6 +111,7 @@ class FailoverIT extends GatewayITSupport {
         FIRST.close();
         SECOND.close();
         CHEAP.close();
+        FLAKY.close();
     }
 
     @BeforeEach
@@ -98,6 +119,7 @@ class FailoverIT extends GatewayITSupport {
         FIRST.behave(FakeUpstream.json(200, OK));
         SECOND.behave(FakeUpstream.json(200, OK));
         CHEAP.behave(FakeUpstream.json(200, OK));
+        FLAKY.behave(FakeUpstream.json(200, OK));
     }
 
     // ------------------------------------------------------------------ failures that fail over
@@ -282,11 +304,63 @@ class FailoverIT extends GatewayITSupport {
     }
 
     @Test
-    void cheapestBackendDownServesTheNextCheapestWithTheRouteHeaderSayingSo() throws Exception {
+    void keepAliveCommentsAreNotAFirstByteSoAStreamThatSendsNothingElseFailsOver() throws Exception {
+        // ten keep-alive comments, 200 ms apart, then silence: the first-byte timeout (1.5 s) is not reset by them
+        FIRST.behave((req, res, in) -> res.status(200).header("content-type", "text/event-stream")
+                .sendString(Flux.interval(Duration.ofMillis(200)).take(10).map(i -> ": keep-alive\n\n")
+                        .concatWith(Flux.never())));
+        SECOND.behave(FakeUpstream.sse(List.of(chunk("Hel"), chunk("lo"), finishChunk(), usageChunk(12, 2), "[DONE]"),
+                Duration.ofMillis(1)));
+
+        HttpResponse<InputStream> response = openStream(ALPHA, chatBody("gpt-4o-mini", true));
+        List<String> lines = ChatCompletionsIT.readAll(lines(response));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(lines).endsWith("data: [DONE]").noneMatch(l -> l.contains("keep-alive") || l.contains("\"error\""));
+        assertThat(attempts(ledgerRow(requestId(response))))
+                .containsExactly("a-first/gpt-4o-mini:timeout", "b-second/gpt-4o-mini:success");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"no bytes at all", ": keep-alive\n\n: still there\n\n", "event: ping\n\n"})
+    void aStreamThatEndsWithoutAnyDataEventFailsOver(String body) throws Exception {
+        FIRST.behave(FakeUpstream.raw(200, "text/event-stream", body.equals("no bytes at all") ? "" : body));
+        SECOND.behave(FakeUpstream.sse(List.of(chunk("Hel"), chunk("lo"), finishChunk(), "[DONE]"),
+                Duration.ofMillis(1)));
+
+        HttpResponse<InputStream> response = openStream(ALPHA, chatBody("gpt-4o-mini", true));
+        List<String> lines = ChatCompletionsIT.readAll(lines(response));
+
+        assertThat(lines).endsWith("data: [DONE]").anyMatch(l -> l.contains("Hel"))
+                .noneMatch(l -> l.startsWith(":") || l.startsWith("event:"));
+        Map<String, Object> row = ledgerRow(requestId(response));
+        assertThat(attempts(row)).containsExactly("a-first/gpt-4o-mini:bad_response", "b-second/gpt-4o-mini:success");
+        assertThat(row).containsEntry("OUTCOME", "success");
+    }
+
+    @Test
+    void aStreamThatEndsWithoutDoneAfterItsFirstEventEndsWithAnErrorEvent() throws Exception {
+        FIRST.behave(FakeUpstream.sse(List.of(chunk("Hel"), chunk("lo")), Duration.ofMillis(1)));
+
+        HttpResponse<InputStream> response = openStream(ALPHA, chatBody("gpt-4o-mini", true));
+        List<String> lines = ChatCompletionsIT.readAll(lines(response));
+
+        assertThat(lines).anyMatch(l -> l.contains("Hel")).noneMatch(l -> l.contains("[DONE]"));
+        assertThat(lines.get(lines.size() - 1)).contains("upstream_stream_interrupted");
+        assertThat(SECOND.receivedCount()).isZero();
+        Map<String, Object> row = ledgerRow(requestId(response));
+        assertThat(row).containsEntry("OUTCOME", "stream_interrupted")
+                .containsEntry("ERROR_CODE", "upstream_stream_interrupted").containsEntry("ESTIMATED", true);
+        assertThat(attempts(row)).containsExactly("a-first/gpt-4o-mini:stream_interrupted");
+    }
+
+    @Test
+    void cheapestProviderDownServesTheNextProviderAtOnceWithTheRouteHeaderSayingSo() throws Exception {
         Map<String, BigDecimal> before = attemptCounters();
         CHEAP.behave(FakeUpstream.json(503, error("server_error", null, "down for maintenance")));
         JsonNode candidates = explain("good-enough").path("candidates");
-        // The provider 'cheap' offers the two cheapest candidates; both fail, the third (another provider) serves.
+        // The provider 'cheap' offers the two cheapest candidates. A 503 is provider-wide: its second model goes to
+        // the back of this call's order, and the next provider's cheapest candidate is tried at once.
         assertThat(offering(candidates.get(0))).isEqualTo("cheap/deepseek-chat");
         assertThat(offering(candidates.get(1))).isEqualTo("cheap/deepseek-reasoner");
         JsonNode next = candidates.get(2);
@@ -298,13 +372,91 @@ class FailoverIT extends GatewayITSupport {
         assertThat(response.headers().firstValue("x-tollgate-route").orElseThrow())
                 .isEqualTo("requested=good-enough; backend=" + offering(next) + "; estimated_cost_usd="
                         + next.path("estimated_cost_usd").asString() + "; candidates=" + candidates.size()
-                        + "; attempt=3; failed_over=cheap/deepseek-chat:http_5xx,cheap/deepseek-reasoner:http_5xx");
+                        + "; attempt=2; failed_over=cheap/deepseek-chat:http_5xx");
+        assertThat(CHEAP.receivedCount()).isOne();
         Map<String, Object> row = ledgerRow(requestId(response));
         assertThat(row.get("PROVIDER") + "/" + row.get("MODEL")).isEqualTo(offering(next));
-        assertThat(row).containsEntry("FAILOVER_COUNT", 2).containsEntry("ROUTE_ALIAS", "good-enough");
-        assertThat(attempts(row)).containsExactly("cheap/deepseek-chat:http_5xx", "cheap/deepseek-reasoner:http_5xx",
-                offering(next) + ":success");
+        assertThat(row).containsEntry("FAILOVER_COUNT", 1).containsEntry("ROUTE_ALIAS", "good-enough");
+        assertThat(attempts(row)).containsExactly("cheap/deepseek-chat:http_5xx", offering(next) + ":success");
         assertAttemptMetricsMatch(before, row);
+    }
+
+    @Test
+    void aDeadProviderIsLeftAfterItsFirstFailureThoughItOffersThreeCandidates() throws Exception {
+        JsonNode candidates = explain(GAMMA, "good-enough").path("candidates");
+        assertThat(candidates.valueStream().map(FailoverIT::offering).toList()).containsExactly("o-refused/o3",
+                "o-refused/gpt-4.1", "o-refused/gpt-5", "s-claude/claude-sonnet-4-5");
+
+        HttpResponse<String> response = post(GAMMA, chatBody("good-enough", false));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-tollgate-provider")).hasValue("s-claude");
+        assertThat(response.headers().firstValue("x-tollgate-route").orElseThrow())
+                .startsWith("requested=good-enough; backend=s-claude/claude-sonnet-4-5;")
+                .endsWith("; candidates=4; attempt=2; failed_over=o-refused/o3:connect_error");
+        Map<String, Object> row = ledgerRow(requestId(response));
+        assertThat(attempts(row)).containsExactly("o-refused/o3:connect_error", "s-claude/claude-sonnet-4-5:success");
+        assertThat(row).containsEntry("FAILOVER_COUNT", 1);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"500", "503", "502", "reset", "hang"})
+    void aProviderFailingForEveryModelIsLeftAfterOneAttempt(String fault) throws Exception {
+        String outcome = switch (fault) {
+            case "reset" -> {
+                FLAKY.behave(FakeUpstream.reset());
+                yield "connect_error";
+            }
+            case "hang" -> {
+                FLAKY.behave(FakeUpstream.hang());
+                yield "timeout";
+            }
+            default -> {
+                FLAKY.behave(FakeUpstream.json(Integer.parseInt(fault), error("server_error", null, "down")));
+                yield "http_5xx";
+            }
+        };
+        long start = System.nanoTime();
+
+        HttpResponse<String> response = post(DELTA, chatBody("good-enough", false));
+
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-tollgate-provider")).hasValue("s-claude");
+        assertThat(FLAKY.receivedCount()).isOne();
+        assertThat(attempts(ledgerRow(requestId(response))))
+                .containsExactly("o-flaky/o3:" + outcome, "s-claude/claude-sonnet-4-5:success");
+        if (fault.equals("hang")) {
+            // one first-byte timeout (1.5 s), not one per model of the hanging provider
+            assertThat(millis).isBetween(1400L, 2400L);
+        }
+    }
+
+    @Test
+    void a429IsProviderWideUnlessTheProviderSaysTheLimitIsTheModels() throws Exception {
+        // Account-level: OpenAI's insufficient_quota applies to every model of the organisation.
+        FLAKY.behave(FakeUpstream.json(429, error("insufficient_quota", "insufficient_quota",
+                "You exceeded your current quota, please check your plan and billing details.")));
+
+        HttpResponse<String> quota = post(DELTA, chatBody("good-enough", false));
+
+        assertThat(quota.statusCode()).isEqualTo(200);
+        assertThat(attempts(ledgerRow(requestId(quota))))
+                .containsExactly("o-flaky/o3:http_429", "s-claude/claude-sonnet-4-5:success");
+
+        // Model-level: rate_limit_exceeded is the requested model's requests or tokens per minute; the provider's
+        // next model has its own limit and is tried next.
+        FakeUpstream.Behaviour ok = FakeUpstream.json(200, OK);
+        FakeUpstream.Behaviour limited = FakeUpstream.json(429, error("tokens", "rate_limit_exceeded",
+                "Rate limit reached for o3 in organization org-x on tokens per min (TPM)"));
+        FLAKY.behave((req, res, in) -> (new String(in, StandardCharsets.UTF_8).contains("\"model\":\"o3\"")
+                ? limited : ok).answer(req, res, in));
+
+        HttpResponse<String> model = post(DELTA, chatBody("good-enough", false));
+
+        assertThat(model.statusCode()).isEqualTo(200);
+        assertThat(attempts(ledgerRow(requestId(model))))
+                .containsExactly("o-flaky/o3:http_429", "o-flaky/gpt-4.1:success");
     }
 
     private static String offering(JsonNode candidate) {
@@ -425,7 +577,11 @@ class FailoverIT extends GatewayITSupport {
 
     @Test
     void deadlineRunningOutBetweenAttemptsIs504DeadlineExceeded() throws Exception {
-        CHEAP.behave(FakeUpstream.hang()); // the alias's two cheapest candidates are both at 'cheap'
+        CHEAP.behave(FakeUpstream.hang());
+        FIRST.behave(FakeUpstream.hang());
+        SECOND.behave(FakeUpstream.hang());
+        // the first attempt goes to the cheapest candidate, the second to the next provider's cheapest
+        String next = offering(explain("good-enough").path("candidates").get(2));
         long start = System.nanoTime();
 
         HttpResponse<String> response = post(ALPHA, chatBody("good-enough", false));
@@ -435,10 +591,10 @@ class FailoverIT extends GatewayITSupport {
         JsonNode error = JSON.readTree(response.body()).path("error");
         assertThat(error.path("code").asString()).isEqualTo("deadline_exceeded");
         assertThat(error.path("message").asString()).isEqualTo("No backend answered within the call's deadline of "
-                + "2500 ms. Tried: cheap/deepseek-chat:timeout,cheap/deepseek-reasoner:timeout.");
+                + "2500 ms. Tried: cheap/deepseek-chat:timeout," + next + ":timeout.");
         assertThat(millis).isBetween(2400L, 2990L);
         assertThat(response.headers().firstValue("x-tollgate-route").orElseThrow())
-                .endsWith("attempts=2; failed=cheap/deepseek-chat:timeout,cheap/deepseek-reasoner:timeout");
+                .endsWith("attempts=2; failed=cheap/deepseek-chat:timeout," + next + ":timeout");
         assertThat(ledgerRow(requestId(response))).containsEntry("OUTCOME", "timeout")
                 .containsEntry("ERROR_CODE", "deadline_exceeded").containsEntry("FAILOVER_COUNT", 1);
     }
@@ -469,11 +625,15 @@ class FailoverIT extends GatewayITSupport {
                 .isEqualTo("OPEN");
         assertThat(get(null, "/actuator/health/readiness").statusCode()).isEqualTo(200);
 
-        // After the wait, routing lets it back in; three successful probes close the breaker.
+        // After the wait, routing lets it back in; three successful probes close the breaker. (The probes are pinned
+        // to a-first: once both backends are measured, the faster of the two equal candidates goes first.)
         FIRST.behave(FakeUpstream.json(200, OK));
         CLOCK.advance(Duration.ofSeconds(31));
+        assertThat(explain("gpt-4o-mini").path("excluded").valueStream()
+                .filter(e -> e.path("code").asString().equals("unhealthy"))).isEmpty();
         for (int i = 0; i < 3; i++) {
-            HttpResponse<String> probe = post(ALPHA, chatBody("gpt-4o-mini", false));
+            HttpResponse<String> probe = post(ALPHA, chatBody("gpt-4o-mini", false), "x-tollgate-provider",
+                    "a-first");
             assertThat(probe.headers().firstValue("x-tollgate-provider")).hasValue("a-first");
         }
         assertThat(backendsHealth().path("details").path("circuitBreakers").path(MINI).path("state").asString())
@@ -502,6 +662,67 @@ class FailoverIT extends GatewayITSupport {
                 throw new UncheckedIOException(e);
             }
         }).get();
+    }
+
+    @Test
+    void aProviderThatCannotBeReachedLeavesRoutingUntilItsProviderBreakerProbeSucceeds() throws Exception {
+        FLAKY.behave(FakeUpstream.reset());
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<String> failedOver = post(DELTA, chatBody("good-enough", false));
+            assertThat(attempts(ledgerRow(requestId(failedOver))))
+                    .containsExactly("o-flaky/o3:connect_error", "s-claude/claude-sonnet-4-5:success");
+        }
+
+        // Two transport failures opened o-flaky's provider breaker: every model of it is out of routing.
+        JsonNode decision = explain(DELTA, "good-enough");
+        for (String model : List.of("o3", "gpt-4.1", "gpt-5")) {
+            JsonNode excluded = excluded(decision, "o-flaky/" + model);
+            assertThat(excluded.path("code").asString()).isEqualTo("unhealthy");
+            assertThat(excluded.path("reason").asString()).isEqualTo("backend unavailable (provider circuit breaker "
+                    + "open: transport failure rate 100% until 2026-11-15T12:00:30Z)");
+        }
+        JsonNode provider = backendsHealth().path("details").path("providers").path("o-flaky");
+        assertThat(provider.path("state").asString()).isEqualTo("OPEN");
+        assertThat(provider.path("unavailable").asString()).startsWith("provider circuit breaker open");
+        assertThat(metric("resilience4j_circuitbreaker_state", "name=\"o-flaky\",state=\"open\""))
+                .isEqualByComparingTo("1");
+        FLAKY.behave(FakeUpstream.reset());
+        HttpResponse<String> routedAway = post(DELTA, chatBody("good-enough", false));
+        assertThat(routedAway.headers().firstValue("x-tollgate-route").orElseThrow())
+                .contains("backend=s-claude/claude-sonnet-4-5").doesNotContain("failed_over");
+        assertThat(FLAKY.receivedCount()).isZero();
+
+        // After the wait it is back in routing; its half-open probe succeeds and closes the breaker.
+        FLAKY.behave(FakeUpstream.json(200, OK));
+        CLOCK.advance(Duration.ofSeconds(31));
+        HttpResponse<String> probe = post(DELTA, chatBody("good-enough", false));
+        assertThat(probe.headers().firstValue("x-tollgate-provider")).hasValue("o-flaky");
+        assertThat(backendsHealth().path("details").path("providers").path("o-flaky").path("state").asString())
+                .isEqualTo("CLOSED");
+    }
+
+    @Test
+    void equalCandidatesGoToTheLowerObservedLatencyOnceEachHasBeenMeasured() throws Exception {
+        FakeUpstream.Behaviour ok = FakeUpstream.json(200, OK);
+        FIRST.behave((req, res, in) -> Mono.delay(Duration.ofMillis(400)).then(Mono.from(ok.answer(req, res, in))));
+
+        // Neither measured: provider id order. Then the unmeasured one goes first, so that each gets measured.
+        assertThat(post(ALPHA, chatBody("gpt-4o-mini", false)).headers().firstValue("x-tollgate-provider"))
+                .hasValue("a-first");
+        assertThat(post(ALPHA, chatBody("gpt-4o-mini", false)).headers().firstValue("x-tollgate-provider"))
+                .hasValue("b-second");
+
+        JsonNode candidates = explain("gpt-4o-mini").path("candidates");
+        assertThat(offering(candidates.get(0))).isEqualTo("b-second/gpt-4o-mini");
+        assertThat(offering(candidates.get(1))).isEqualTo("a-first/gpt-4o-mini");
+        assertThat(candidates.get(1).path("latency_us").asLong()).isGreaterThanOrEqualTo(400_000);
+        assertThat(candidates.get(0).path("latency_us").asLong()).isPositive()
+                .isLessThan(candidates.get(1).path("latency_us").asLong());
+        assertThat(post(ALPHA, chatBody("gpt-4o-mini", false)).headers().firstValue("x-tollgate-provider"))
+                .hasValue("b-second");
+        // a stream's time to first event is measured apart: for a streamed call neither is measured yet
+        assertThat(explain(ALPHA, "gpt-4o-mini", true).path("candidates").get(0).path("latency_us").isNull())
+                .isTrue();
     }
 
     // ------------------------------------------------------------------ helpers
@@ -547,9 +768,17 @@ class FailoverIT extends GatewayITSupport {
     }
 
     private JsonNode explain(String model) throws Exception {
+        return explain(ALPHA, model);
+    }
+
+    private JsonNode explain(String key, String model) throws Exception {
+        return explain(key, model, false);
+    }
+
+    private JsonNode explain(String key, String model, boolean stream) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(uri("/v1/route/explain")).timeout(Duration.ofSeconds(10))
-                .header("authorization", "Bearer " + ALPHA).header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(chatBody(model, false))).build();
+                .header("authorization", "Bearer " + key).header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(chatBody(model, stream))).build();
         return JSON.readTree(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
                 .send(request, HttpResponse.BodyHandlers.ofString()).body());
     }

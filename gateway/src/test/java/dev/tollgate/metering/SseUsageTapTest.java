@@ -135,6 +135,42 @@ class SseUsageTapTest {
         assertThat(tap.reportedUsage()).isEqualTo(new Usage(12, 0, 0, 34, 0, false));
     }
 
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {": keep-alive\n\n", ":\n\n", "event: ping\n\n", "id: 7\nretry: 100\n\n",
+        ": keep-alive\r\n\r\n", "database: {}\n\n"})
+    void commentsAndEventsWithoutDataAreNoDataEvent(String event) {
+        SseUsageTap tap = new SseUsageTap(MAPPER, true);
+
+        byte[] out = tap.onChunk(event.getBytes(StandardCharsets.UTF_8));
+
+        assertThat(new String(out, StandardCharsets.UTF_8)).isEqualTo(event);
+        assertThat(tap.sawData()).isFalse();
+    }
+
+    @Test
+    void aDataEventCountsOnceItIsPassedOnWholeButNotTheUsageEventTheGatewayDrops() {
+        SseUsageTap tap = new SseUsageTap(MAPPER, true);
+
+        tap.onChunk(": keep-alive\n\ndata: {\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}\n\n"
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(tap.sawData()).as("the usage-only event is dropped").isFalse();
+        tap.onChunk("data: {\"choices\":[{\"delta\":".getBytes(StandardCharsets.UTF_8));
+        assertThat(tap.sawData()).as("half an event is held back").isFalse();
+        tap.onChunk("{}}]}\n\n".getBytes(StandardCharsets.UTF_8));
+        assertThat(tap.sawData()).isTrue();
+    }
+
+    @Test
+    void anUnterminatedLastDataEventCountsWhenTheStreamEnds() {
+        SseUsageTap tap = new SseUsageTap(MAPPER, true);
+
+        tap.onChunk("data".getBytes(StandardCharsets.UTF_8));
+        assertThat(tap.sawData()).isFalse();
+        tap.onComplete();
+
+        assertThat(tap.sawData()).isTrue();
+    }
+
     @Test
     void sawDoneOnlyOnceDoneHasPassed() {
         List<String> events = events(DELTAS, true, "\n");

@@ -164,7 +164,7 @@ class RouterTest {
     void unhealthyBackendIsExcludedWithItsReasonUntilItsTimeIsUp() {
         Instant until = NOW.plusSeconds(30);
         Health health = new Health(Map.of("beta", Map.of("chat",
-                new Health.Backend("circuit breaker open: failure rate 60%", until, Long.MAX_VALUE))));
+                new Health.Backend("circuit breaker open: failure rate 60%", until))));
 
         Decision.Routed during = (Decision.Routed) Router.decide(request("chat", null, 1000, null, false), tables,
                 health, NOW);
@@ -184,7 +184,7 @@ class RouterTest {
     @Test
     void healthOfOneModelLeavesTheProvidersOtherModelsIn() {
         Health health = new Health(Map.of("beta", Map.of("chat",
-                new Health.Backend("circuit breaker forced open", null, Long.MAX_VALUE))));
+                new Health.Backend("circuit breaker forced open", null))));
 
         Decision.Routed summarize = (Decision.Routed) Router.decide(request("summarize", null, 1000, null, false),
                 tables, health, NOW.plusSeconds(86_400));
@@ -194,6 +194,62 @@ class RouterTest {
         assertThat(providers(summarize)).contains("beta");
         assertThat(chat).as("no end given: out until further notice").isInstanceOf(Decision.Refused.class);
         assertThat(((Decision.Refused) chat).message()).contains("circuit breaker forced open");
+    }
+
+    @Test
+    void tieIsBrokenByTheLowerObservedLatencyOfTheCallsKind() {
+        // alpha and gamma tie on cost and quality; gamma answers whole calls faster, alpha starts streams faster
+        Health health = new Health(Map.of(
+                "alpha", Map.of("chat", new Health.Backend(null, null, 900_000, 400_000)),
+                "gamma", Map.of("chat", new Health.Backend(null, null, 300_000, 800_000))));
+
+        Decision.Routed whole = (Decision.Routed) Router.decide(request("chat", null, 1000, null, false), tables,
+                health, NOW);
+        Decision.Routed stream = (Decision.Routed) Router.decide(request("chat", null, 1000, null, true), tables,
+                health, NOW);
+
+        assertThat(providers(whole)).containsExactly("beta", "gamma", "alpha");
+        assertThat(whole.candidates()).extracting(Candidate::latencyMicros)
+                .containsExactly(Health.UNMEASURED, 300_000L, 900_000L);
+        assertThat(providers(stream)).containsExactly("alpha", "gamma");
+        assertThat(stream.candidates()).extracting(Candidate::latencyMicros).containsExactly(400_000L, 800_000L);
+    }
+
+    @Test
+    void anUnmeasuredOfferingGoesBeforeAMeasuredOneItTiesWithSoThatItGetsMeasured() {
+        Health alphaMeasured = new Health(Map.of("alpha", Map.of("chat",
+                new Health.Backend(null, null, 1_000, Health.UNMEASURED))));
+
+        assertThat(providers((Decision.Routed) Router.decide(request("chat", null, 1000, null, false), tables,
+                alphaMeasured, NOW))).containsExactly("beta", "gamma", "alpha");
+        assertThat(providers((Decision.Routed) Router.decide(request("chat", null, 1000, null, true), tables,
+                alphaMeasured, NOW))).as("streams are measured apart").containsExactly("alpha", "gamma");
+    }
+
+    @Test
+    void aProviderUnavailableAsAWholeTakesEveryModelOut() {
+        Instant until = NOW.plusSeconds(30);
+        Health health = new Health(Map.of(), Map.of("beta",
+                new Health.Backend("provider circuit breaker open: transport failure rate 100%", until)));
+
+        Decision.Routed chat = routedWith(request("chat", null, 1000, null, false), health, NOW);
+        Decision.Routed summarize = routedWith(request("summarize", null, 1000, null, false), health, NOW);
+
+        assertThat(providers(chat)).containsExactly("alpha", "gamma");
+        assertThat(providers(summarize)).doesNotContain("beta");
+        assertThat(chat.exclusions()).singleElement().satisfies(e -> {
+            assertThat(e.kind()).isEqualTo(Exclusion.Kind.UNHEALTHY);
+            assertThat(e.reason()).isEqualTo("backend unavailable (provider circuit breaker open: transport failure "
+                    + "rate 100% until 2026-01-15T10:00:30Z)");
+        });
+        assertThat(providers(routedWith(request("chat", null, 1000, null, false), health, until)))
+                .as("its probes are let in when the wait is over").containsExactly("beta", "alpha", "gamma");
+    }
+
+    private Decision.Routed routedWith(RouteRequest request, Health health, Instant now) {
+        Decision decision = Router.decide(request, tables, health, now);
+        assertThat(decision).isInstanceOf(Decision.Routed.class);
+        return (Decision.Routed) decision;
     }
 
     @Test
