@@ -22,6 +22,11 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -33,8 +38,9 @@ import java.util.concurrent.atomic.LongAdder;
  * 400, 405, 413), {@code /v1/models} and {@code /v1/budgets}. A connection is replaced after
  * {@link Options#requestsPerConnection} requests, after a cancel, and after a response that closes it.
  * <p>
- * Every request has a timeout: a request with no complete answer within it is a hang, reported with the history of
- * its connection (the requests before it). An answer with another status than the one its kind expects is an
+ * Every request has a timeout, from its first byte sent to its answer's last byte read: a request not answered
+ * whole within it is a hang (also when the gateway stopped reading its body: the connection is closed under the
+ * blocked write), reported with the history of its connection (the requests before it). An answer with another status than the one its kind expects is an
  * error. Only 127.0.0.1 is targeted.
  * <p>
  * Run against a running gateway (e.g. the demo) from the test classes:
@@ -130,6 +136,11 @@ public final class KeepAliveSoak {
     private final LongAdder requests = new LongAdder();
     private final LongAdder connectionsOpened = new LongAdder();
     private final AtomicLong longest = new AtomicLong();
+    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "soak-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
     private volatile Kind longestKind;
 
     private KeepAliveSoak(Options options) {
@@ -162,6 +173,7 @@ public final class KeepAliveSoak {
         for (Thread t : threads) {
             t.join();
         }
+        watchdog.shutdownNow();
         Map<Kind, Map<Integer, Long>> s = new EnumMap<>(Kind.class);
         statuses.forEach((k, m) -> {
             Map<Integer, Long> copy = new TreeMap<>();
@@ -220,6 +232,14 @@ public final class KeepAliveSoak {
         conn.sent++;
         int status = 0;
         boolean keep;
+        // 0: in progress, 1: over in time, 2: timed out. Closing the connection unblocks a write the gateway does not
+        // read, or a read it does not answer.
+        AtomicInteger state = new AtomicInteger();
+        ScheduledFuture<?> deadline = watchdog.schedule(() -> {
+            if (state.compareAndSet(0, 2)) {
+                conn.close();
+            }
+        }, options.timeout().toMillis(), TimeUnit.MILLISECONDS);
         try {
             switch (kind) {
                 case PIPELINED -> {
@@ -278,23 +298,33 @@ public final class KeepAliveSoak {
                     }
                 }
             }
-        } catch (SocketTimeoutException e) {
-            long waited = (System.nanoTime() - start) / 1_000_000;
-            hangs.add(new Hang(kind, conn.id, conn.sent, List.copyOf(conn.history), "no complete answer after "
-                    + waited + " ms" + (status != 0 ? " (status " + status + " received)" : "")));
-            error(kind, "no answer within " + options.timeout().toMillis() + " ms");
-            done(kind, status, start, conn);
-            return false;
         } catch (IOException e) {
-            error(kind, "I/O: " + e.getClass().getSimpleName() + ": " + e.getMessage());
-            done(kind, status, start, conn);
-            return false;
+            deadline.cancel(false);
+            if (state.compareAndSet(0, 1) && !(e instanceof SocketTimeoutException)) {
+                error(kind, "I/O: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+                done(kind, status, start, conn);
+                return false;
+            }
+            return hang(conn, kind, status, start);
+        }
+        deadline.cancel(false);
+        if (!state.compareAndSet(0, 1)) {
+            return hang(conn, kind, status, start); // answered, but only as the watchdog closed the connection
         }
         if (status != kind.expected) {
             error(kind, "status " + status);
         }
         done(kind, status, start, conn);
         return keep;
+    }
+
+    private boolean hang(Conn conn, Kind kind, int status, long start) {
+        long waited = (System.nanoTime() - start) / 1_000_000;
+        hangs.add(new Hang(kind, conn.id, conn.sent, List.copyOf(conn.history), "no complete answer after "
+                + waited + " ms" + (status != 0 ? " (status " + status + " received)" : "")));
+        error(kind, "no answer within " + options.timeout().toMillis() + " ms");
+        done(kind, status, start, conn);
+        return false;
     }
 
     private void done(Kind kind, int status, long start, Conn conn) {
@@ -357,9 +387,10 @@ public final class KeepAliveSoak {
                 + ",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}";
     }
 
-    /** One open connection. Used by one thread. */
+    /** One open connection. Used by its worker thread; {@link #close} also by the watchdog. */
     private static final class Conn {
         final int id;
+        final Socket socket;
         final InputStream in;
         final OutputStream out;
         final ArrayDeque<Exchange> history = new ArrayDeque<>();
@@ -367,8 +398,17 @@ public final class KeepAliveSoak {
 
         Conn(Socket socket, int id) throws IOException {
             this.id = id;
+            this.socket = socket;
             this.in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
             this.out = socket.getOutputStream();
+        }
+
+        void close() {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // closing is all that is wanted
+            }
         }
     }
 
