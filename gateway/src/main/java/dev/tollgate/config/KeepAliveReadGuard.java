@@ -45,7 +45,8 @@ final class KeepAliveReadGuard extends ChannelInboundHandlerAdapter {
     /** Adds a guard to a new HTTP/1.1 server connection's pipeline; other pipelines (none here) are left alone. */
     static void install(Channel channel) {
         ChannelPipeline pipeline = channel.pipeline();
-        if (pipeline.get(NettyPipeline.HttpTrafficHandler) != null && pipeline.get(NettyPipeline.ReactiveBridge) != null) {
+        if (pipeline.get(NettyPipeline.HttpTrafficHandler) != null
+                && pipeline.get(NettyPipeline.ReactiveBridge) != null) {
             pipeline.addBefore(NettyPipeline.ReactiveBridge, NAME, new KeepAliveReadGuard());
         }
     }

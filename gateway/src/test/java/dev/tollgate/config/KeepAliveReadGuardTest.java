@@ -34,7 +34,8 @@ class KeepAliveReadGuardTest {
 
     private static final byte[] SLOW_THEN_FAST = ("GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
             + "GET /fast HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] FAST = "GET /fast HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] FAST = "GET /fast HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            .getBytes(StandardCharsets.US_ASCII);
 
     private final LoopResources loops = LoopResources.create("guard-test", 1, 2, true);
     private DisposableServer server;

@@ -124,7 +124,8 @@ public final class FakeUpstream implements AutoCloseable {
      */
     public static Behaviour chatOrStream(Duration interval) {
         Behaviour whole = json(200, chatCompletion("hello", 10, 5));
-        Behaviour stream = sse(List.of(chunk("hel"), chunk("lo"), finishChunk(), usageChunk(10, 5), "[DONE]"), interval);
+        Behaviour stream = sse(List.of(chunk("hel"), chunk("lo"), finishChunk(), usageChunk(10, 5), "[DONE]"),
+                interval);
         return (req, res, in) -> (new String(in, StandardCharsets.UTF_8).contains("\"stream\":true") ? stream : whole)
                 .answer(req, res, in);
     }

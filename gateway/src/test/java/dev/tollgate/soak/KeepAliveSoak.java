@@ -40,8 +40,8 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>
  * Every request has a timeout, from its first byte sent to its answer's last byte read: a request not answered
  * whole within it is a hang (also when the gateway stopped reading its body: the connection is closed under the
- * blocked write), reported with the history of its connection (the requests before it). An answer with another status than the one its kind expects is an
- * error. Only 127.0.0.1 is targeted.
+ * blocked write), reported with the history of its connection (the requests before it). An answer with another
+ * status than the one its kind expects is an error. Only 127.0.0.1 is targeted.
  * <p>
  * Run against a running gateway (e.g. the demo) from the test classes:
  * {@code java -cp gateway/target/test-classes dev.tollgate.soak.KeepAliveSoak --port=8080 --key=sk-tollgate-demo
