@@ -9,6 +9,7 @@ import java.util.concurrent.TimeoutException;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.core.Ordered;
+import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.tollgate.api.ApiError;
@@ -25,7 +26,9 @@ import dev.tollgate.resilience.BackendGuards;
 import dev.tollgate.routing.Decision;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.timeout.ReadTimeoutException;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 import reactor.netty.http.client.PrematureCloseException;
 
 /**
@@ -71,7 +74,18 @@ public final class ForwardFilter implements GlobalFilter, Ordered {
         // stream: no per-event flush wrapper is needed (ChatCompletionsIT proves the first event arrives while the
         // upstream still holds the rest). Nothing is written before an attempt's first byte, which is what lets
         // failover try another backend unseen.
-        return exchange.getResponse().writeWith(new Failover(context, call, decision, exchange.getResponse()).body());
+        Flux<DataBuffer> answer = new Failover(context, call, decision, exchange.getResponse()).body();
+        Scheduler loop = ConnectionLoop.of(exchange);
+        // The answer's signals come on the upstream's thread (another event loop, a timer); they are handed to the
+        // client connection's own loop, so that the response is ended and the exchange completed there. A
+        // non-streamed answer is one buffer, the whole of it: as a Mono it is written as one complete response, and
+        // the same loop task ends the exchange. Written as a Flux, its body (complete for the client, whose
+        // Content-Length it fills) went out in one task and the response's end in a later one, after the completion
+        // had crossed from the upstream's thread; a kept-alive client's next request read in between was
+        // "pipelined" for Reactor Netty, queued, and could leave the connection unread (KeepAliveReadGuard,
+        // docs/PERFORMANCE.md "Kept-alive connections that stopped being read").
+        return exchange.getResponse().writeWith(call.request().stream() ? answer.publishOn(loop)
+                : answer.singleOrEmpty().publishOn(loop));
     }
 
     /**

@@ -118,6 +118,18 @@ public final class FakeUpstream implements AutoCloseable {
                         .thenMany(Flux.fromIterable(payloads.subList(1, payloads.size())).map(FakeUpstream::event))));
     }
 
+    /**
+     * A chat completion as JSON, or as SSE events ({@code interval} apart, usage and {@code [DONE]} included) when
+     * the request asks for a stream: the upstream of a client that mixes both.
+     */
+    public static Behaviour chatOrStream(Duration interval) {
+        Behaviour whole = json(200, chatCompletion("hello", 10, 5));
+        Behaviour stream = sse(List.of(chunk("hel"), chunk("lo"), finishChunk(), usageChunk(10, 5), "[DONE]"),
+                interval);
+        return (req, res, in) -> (new String(in, StandardCharsets.UTF_8).contains("\"stream\":true") ? stream : whole)
+                .answer(req, res, in);
+    }
+
     /** Sends the events, then breaks the connection without ending the response. */
     public static Behaviour cutSse(List<String> payloads) {
         return (req, res, in) -> sseHeaders(res).sendString(Flux.fromIterable(payloads).map(FakeUpstream::event)

@@ -19,6 +19,7 @@ import javax.sql.DataSource;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -65,6 +66,11 @@ public abstract class GatewayITSupport {
         @Primary
         Clock testClock() {
             return CLOCK;
+        }
+
+        @Bean
+        NettyServerCustomizer exchangeProbe() {
+            return server -> server.doOnChannelInit((observer, channel, remote) -> ExchangeProbe.install(channel));
         }
     }
 
