@@ -226,8 +226,8 @@ public class GatewayConfiguration {
     }
 
     @Bean
-    ErrorHandler tollgateErrorHandler() {
-        return new ErrorHandler();
+    ErrorHandler tollgateErrorHandler(TollgateProperties properties) {
+        return new ErrorHandler(properties.limits().maxDrainedBody().toBytes());
     }
 
     /** The chat route: its backend is chosen per request by the filters, so its URI is never used. */

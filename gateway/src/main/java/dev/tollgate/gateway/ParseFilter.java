@@ -12,6 +12,7 @@ import org.springframework.web.server.ServerWebExchange;
 import dev.tollgate.api.ApiError;
 import dev.tollgate.api.ChatRequest;
 import dev.tollgate.metering.CallRecord;
+import io.netty.channel.Channel;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.ObjectMapper;
 
@@ -20,9 +21,6 @@ import tools.jackson.databind.ObjectMapper;
  * when Content-Length already says so), and parses it into a {@link ChatRequest}. Thread-safe.
  */
 public final class ParseFilter implements GlobalFilter, Ordered {
-
-    /** Largest oversized body read and dropped before the 413, so that the client receives it (see filter). */
-    static final long MAX_DRAINED_BYTES = 64L * 1024 * 1024;
 
     private final ObjectMapper mapper;
     private final int maxBytes;
@@ -45,11 +43,9 @@ public final class ParseFilter implements GlobalFilter, Ordered {
         }
         long length = exchange.getRequest().getHeaders().getContentLength();
         if (length > maxBytes) {
-            // Read and drop the body first (up to a bound): closing a connection with unread request bytes makes
-            // TCP send a reset, which can destroy the 413 before the client reads it.
-            Mono<Void> drained = length <= MAX_DRAINED_BYTES ? exchange.getRequest().getBody()
-                    .doOnNext(DataBufferUtils::release).then() : Mono.empty();
-            return drained.then(Mono.error(ApiError.tooLarge(maxBytes).exception()));
+            // refused unread: the error handler closes the connection after the 413 (lingering, so that the client
+            // reads the 413 rather than a reset)
+            return Mono.error(ApiError.tooLarge(maxBytes).exception());
         }
         return readBody(exchange.getRequest(), maxBytes)
                 .flatMap(bytes -> {
@@ -58,12 +54,25 @@ public final class ParseFilter implements GlobalFilter, Ordered {
                 });
     }
 
-    /** The whole body (empty when none), refusing more than {@code maxBytes} with 413. */
+    /**
+     * The whole body (empty when none), refusing more than {@code maxBytes} with 413. A body the HTTP layer could
+     * not decode (broken chunked encoding) ends early, and has been answered already: it fails with that answer's
+     * error ({@link HttpLayerErrors#refusal}), never as a body of its own.
+     */
     public static Mono<byte[]> readBody(ServerHttpRequest request, int maxBytes) {
         return DataBufferUtils.join(request.getBody(), maxBytes)
                 .onErrorMap(DataBufferLimitException.class, e -> ApiError.tooLarge(maxBytes).exception())
                 .map(ParseFilter::bytes)
-                .defaultIfEmpty(new byte[0]);
+                .defaultIfEmpty(new byte[0])
+                .handle((bytes, sink) -> {
+                    Channel channel = NettyChannels.of(request);
+                    ApiError refused = channel != null ? HttpLayerErrors.refusal(channel) : null;
+                    if (refused != null) {
+                        sink.error(refused.exception());
+                    } else {
+                        sink.next(bytes);
+                    }
+                });
     }
 
     private static byte[] bytes(DataBuffer buffer) {
