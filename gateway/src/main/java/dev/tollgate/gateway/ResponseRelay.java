@@ -151,6 +151,9 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
         return body.timeout(Mono.never(), chunk -> Mono.delay(nextChunkWait()))
                 .map(tap::onChunk)
                 .concatWith(Mono.fromSupplier(tap::onComplete))
+                .onErrorMap(SseUsageTap.EventTooLargeException.class, e -> badResponse("upstream_bad_response",
+                        "Provider '" + provider + "' sent a stream event longer than " + SseUsageTap.MAX_EVENT_BYTES
+                        + " bytes."))
                 .filter(bytes -> bytes.length > 0)
                 .doOnNext(bytes -> call.firstByte(System.nanoTime()))
                 .map(buffers::wrap)
