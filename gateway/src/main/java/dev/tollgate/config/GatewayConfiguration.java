@@ -58,8 +58,6 @@ import tools.jackson.databind.ObjectMapper;
 @EnableConfigurationProperties(TollgateProperties.class)
 public class GatewayConfiguration {
 
-    /** Upstream connections kept per host; more requests wait for a free connection. */
-    static final int MAX_UPSTREAM_CONNECTIONS = 2_000;
     /** Ledger stops after the web server has drained in-flight calls (graceful shutdown is DEFAULT_PHASE - 1024). */
     static final int LEDGER_PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
 
@@ -101,10 +99,20 @@ public class GatewayConfiguration {
     }
 
     @Bean(destroyMethod = "dispose")
-    ConnectionProvider upstreamConnections() {
+    ConnectionProvider upstreamConnections(TollgateProperties properties) {
+        return upstreamConnectionProvider(properties.limits());
+    }
+
+    /**
+     * The pool of upstream connections, per host: at most {@code upstream-connections}; a call that finds none free
+     * waits at most {@code upstream-acquire-timeout}, and at most {@code upstream-pending-acquires} calls wait. A call
+     * refused a connection is a failed attempt ({@code pool_exhausted}) that failover handles.
+     */
+    static ConnectionProvider upstreamConnectionProvider(TollgateProperties.Limits limits) {
         return ConnectionProvider.builder("tollgate-upstream")
-                .maxConnections(MAX_UPSTREAM_CONNECTIONS)
-                .pendingAcquireMaxCount(-1)
+                .maxConnections(limits.upstreamConnections())
+                .pendingAcquireMaxCount(limits.upstreamPendingAcquires())
+                .pendingAcquireTimeout(limits.upstreamAcquireTimeout())
                 .maxIdleTime(Duration.ofSeconds(30))
                 .evictInBackground(Duration.ofSeconds(30))
                 .build();
