@@ -208,8 +208,8 @@ public class GatewayConfiguration {
     }
 
     @Bean
-    BudgetMetrics budgetMetrics(MeterRegistry registry) {
-        return new BudgetMetrics(registry);
+    BudgetMetrics budgetMetrics(MeterRegistry registry, Clock clock) {
+        return new BudgetMetrics(registry, clock);
     }
 
     @Bean
