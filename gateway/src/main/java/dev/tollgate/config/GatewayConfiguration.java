@@ -141,10 +141,10 @@ public class GatewayConfiguration {
 
     @Bean
     LedgerWriter ledgerWriter(DataSource dataSource, ObjectMapper mapper, MeterRegistry registry,
-            TollgateProperties properties) {
+            TollgateProperties properties, Clock clock) {
         TollgateProperties.Ledger l = properties.ledger();
         return new LedgerWriter(dataSource, mapper, registry, l.queueCapacity(), l.batchSize(), l.flushInterval(),
-                l.spillFile());
+                l.spillFile(), l.spillQueueCapacity(), clock);
     }
 
     @Bean

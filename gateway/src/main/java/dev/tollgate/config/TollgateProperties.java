@@ -288,7 +288,7 @@ public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provi
      */
     public record Ledger(Integer queueCapacity, Integer batchSize, Duration flushInterval, Path spillFile,
             Duration drainTimeout, Integer spillQueueCapacity) {
-        public static final int DEFAULT_SPILL_QUEUE_CAPACITY = 10_000;
+        public static final int DEFAULT_SPILL_QUEUE_CAPACITY = dev.tollgate.metering.LedgerWriter.DEFAULT_SPILL_QUEUE_CAPACITY;
 
         public Ledger {
             queueCapacity = queueCapacity != null ? queueCapacity : 100_000;
