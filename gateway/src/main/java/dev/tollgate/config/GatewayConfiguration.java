@@ -24,6 +24,7 @@ import dev.tollgate.admin.SpendQueries;
 import dev.tollgate.api.DecisionJson;
 import dev.tollgate.api.ModelsHandler;
 import dev.tollgate.auth.Principal;
+import dev.tollgate.gateway.BodyWork;
 import dev.tollgate.gateway.ErrorHandler;
 import dev.tollgate.gateway.CompareHandler;
 import dev.tollgate.gateway.ExchangeAttributes;
@@ -189,8 +190,9 @@ public class GatewayConfiguration {
     }
 
     @Bean
-    ParseFilter parseFilter(ObjectMapper mapper, TollgateProperties properties) {
-        return new ParseFilter(mapper, (int) properties.limits().maxBodySize().toBytes());
+    ParseFilter parseFilter(ObjectMapper mapper, TollgateProperties properties, BodyWork bodyWork,
+            TokenCounter tokens) {
+        return new ParseFilter(mapper, (int) properties.limits().maxBodySize().toBytes(), bodyWork, tokens);
     }
 
     @Bean
@@ -255,14 +257,14 @@ public class GatewayConfiguration {
     @Bean
     RouterFunction<ServerResponse> tollgateApi(ObjectMapper mapper, Clock clock, SpendQueries spend,
             TokenCounter tokens, TollgateProperties properties, BackendGuards guards, LimitStore limitStore,
-            LimitOverridesService overrides) {
+            LimitOverridesService overrides, BodyWork bodyWork) {
         BudgetsHandler budgets = new BudgetsHandler(limitStore, overrides, mapper, clock,
                 properties.budgets().timeZone());
         ModelsHandler models = new ModelsHandler(mapper, clock);
         SpendHandler spendHandler = new SpendHandler(spend, mapper, clock);
         int maxBody = (int) properties.limits().maxBodySize().toBytes();
-        ExplainHandler explain = new ExplainHandler(mapper, tokens, clock, maxBody, guards::health);
-        CompareHandler compare = new CompareHandler(mapper, tokens, clock, maxBody, guards::health);
+        ExplainHandler explain = new ExplainHandler(mapper, tokens, clock, maxBody, guards::health, bodyWork);
+        CompareHandler compare = new CompareHandler(mapper, tokens, clock, maxBody, guards::health, bodyWork);
         return RouterFunctions.route(RequestPredicates.GET("/v1/models"),
                         req -> models.list(req, req.exchange().<Tables>getAttribute(ExchangeAttributes.TABLES)))
                 .andRoute(RequestPredicates.POST("/v1/route/explain"), explain::explain)

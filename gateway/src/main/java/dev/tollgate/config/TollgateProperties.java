@@ -221,8 +221,9 @@ public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provi
      * @param maxDrainedBody         an error answered before the request body was read reads and drops at most this
      *                               much of it, so that the connection can carry the next request; a larger body is
      *                               not read and the connection is closed after the answer; default 64KB
-     * @param largeBodyThreshold     a chat request body larger than this is parsed and its prompt tokens counted off
-     *                               the event loop, on the large-body workers; default 64KB
+     * @param largeBodyThreshold     a request body larger than this is parsed and its prompt tokens counted off the
+     *                               event loop, on the large-body workers; default 16KB (such a body costs some
+     *                               1.5 ms to count, a thread hop tens of microseconds: docs/PERFORMANCE.md)
      * @param largeBodyWorkers       threads that parse large bodies; default the number of processors
      * @param largeBodyQueue         large bodies waiting for a worker at most; past it a call gets 503; default 64
      * @param upstreamConnections    connections to one upstream host at most; default 2000
@@ -237,7 +238,7 @@ public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provi
         public static final DataSize DEFAULT_MAX_BODY_SIZE = DataSize.ofMegabytes(4);
         public static final DataSize DEFAULT_MAX_UPSTREAM_BODY = DataSize.ofMegabytes(16);
         public static final DataSize DEFAULT_MAX_DRAINED_BODY = DataSize.ofKilobytes(64);
-        public static final DataSize DEFAULT_LARGE_BODY_THRESHOLD = DataSize.ofKilobytes(64);
+        public static final DataSize DEFAULT_LARGE_BODY_THRESHOLD = DataSize.ofKilobytes(16);
         public static final int DEFAULT_LARGE_BODY_QUEUE = 64;
         public static final int DEFAULT_UPSTREAM_CONNECTIONS = 2_000;
         public static final int DEFAULT_UPSTREAM_PENDING_ACQUIRES = 1_000;

@@ -17,7 +17,7 @@ final class NettyChannels {
         Object nativeRequest;
         try {
             nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
-        } catch (IllegalArgumentException notReactorNetty) {
+        } catch (IllegalArgumentException | IllegalStateException notReactorNetty) {
             return null;
         }
         return nativeRequest instanceof Connection connection ? connection.channel() : null;

@@ -12,22 +12,28 @@ import org.springframework.web.server.ServerWebExchange;
 import dev.tollgate.api.ApiError;
 import dev.tollgate.api.ChatRequest;
 import dev.tollgate.metering.CallRecord;
+import dev.tollgate.metering.TokenCounter;
 import io.netty.channel.Channel;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.ObjectMapper;
 
 /**
  * Reads the request body once, refusing more than {@code tollgate.limits.max-body-size} (413, before reading
- * when Content-Length already says so), and parses it into a {@link ChatRequest}. Thread-safe.
+ * when Content-Length already says so), and parses it into a {@link ChatRequest}. A large body is parsed and its
+ * prompt tokens counted (for routing, which comes next) off the event loop ({@link BodyWork}). Thread-safe.
  */
 public final class ParseFilter implements GlobalFilter, Ordered {
 
     private final ObjectMapper mapper;
     private final int maxBytes;
+    private final BodyWork work;
+    private final TokenCounter tokens;
 
-    public ParseFilter(ObjectMapper mapper, int maxBytes) {
+    public ParseFilter(ObjectMapper mapper, int maxBytes, BodyWork work, TokenCounter tokens) {
         this.mapper = mapper;
         this.maxBytes = maxBytes;
+        this.work = work;
+        this.tokens = tokens;
     }
 
     @Override
@@ -48,10 +54,23 @@ public final class ParseFilter implements GlobalFilter, Ordered {
             return Mono.error(ApiError.tooLarge(maxBytes).exception());
         }
         return readBody(exchange.getRequest(), maxBytes)
-                .flatMap(bytes -> {
-                    call.request(ChatRequest.parse(bytes, mapper));
+                .flatMap(bytes -> work.run(exchange.getRequest(), bytes.length, () -> parse(bytes)))
+                .flatMap(request -> {
+                    call.request(request);
                     return chain.filter(exchange);
                 });
+    }
+
+    /**
+     * The parsed request; for a large body also its prompt tokens, which routing needs next: counted here, off the
+     * event loop, they are kept in the request and routing does not count them again.
+     */
+    private ChatRequest parse(byte[] bytes) {
+        ChatRequest request = ChatRequest.parse(bytes, mapper);
+        if (work.offLoop(bytes.length)) {
+            request.promptTokens(tokens);
+        }
+        return request;
     }
 
     /**
