@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
+import dev.tollgate.auth.KeyHasher;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -66,6 +67,7 @@ class FailoverIT extends GatewayITSupport {
         backend(r, "cheap", "deepseek", CHEAP.baseUrl());
         r.add("tollgate.providers.a-first.resilience.max-concurrent-calls", () -> "1");
         r.add("tollgate.resilience.deadline", () -> "2500ms");
+        r.add("tollgate.admin.key-hash", () -> KeyHasher.hash(AdminApiIT.ADMIN)); // opens the health details
     }
 
     private static void backend(DynamicPropertyRegistry r, String id, String prices, String url) {
@@ -564,7 +566,7 @@ class FailoverIT extends GatewayITSupport {
     }
 
     private JsonNode backendsHealth() throws Exception {
-        HttpResponse<String> response = get(null, "/actuator/health/backends");
+        HttpResponse<String> response = get(AdminApiIT.ADMIN, "/actuator/health/details/backends");
         assertThat(response.statusCode()).isEqualTo(200);
         return JSON.readTree(response.body());
     }
