@@ -129,7 +129,9 @@ public class GatewayConfiguration {
     @Bean(destroyMethod = "close")
     TablesService tablesService(TollgateProperties properties, BackendRegistry backends, Clock clock,
             MeterRegistry registry) {
-        TablesService service = new TablesService(properties.pricing().location(), properties.rules().location(),
+        TablesService service = new TablesService(
+                TableLocations.resolve(properties.pricing().location(), properties.pricing().defaultLocation()),
+                TableLocations.resolve(properties.rules().location(), properties.rules().defaultLocation()),
                 backends.priceTables(), clock, registry);
         service.startPolling(properties.pricing().reloadInterval());
         return service;

@@ -26,8 +26,8 @@ public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provi
         Ledger ledger, Resilience resilience, Budgets budgets, Admin admin) {
 
     public TollgateProperties {
-        pricing = pricing != null ? pricing : new Pricing(null, null);
-        rules = rules != null ? rules : new Rules(null);
+        pricing = pricing != null ? pricing : new Pricing(null, null, null);
+        rules = rules != null ? rules : new Rules(null, null);
         providers = providers != null ? new TreeMap<>(providers) : new TreeMap<>();
         limits = limits != null ? limits : new Limits(null, null, null, null, null, null, null, null, null);
         ledger = ledger != null ? ledger : new Ledger(null, null, null, null, null, null);
@@ -189,26 +189,36 @@ public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provi
     }
 
     /**
-     * @param location       folder of the price files; default {@value #DEFAULT_LOCATION} (relative to the working
-     *                       directory)
-     * @param reloadInterval how often the folders are checked for changed files; default 2s; 0 turns reload off
+     * @param location        folder of the price files (relative to the working directory); unset by default. When
+     *                        set, that folder must exist
+     * @param reloadInterval  how often the folders are checked for changed files; default 2s; 0 turns reload off
+     * @param defaultLocation the folder used while {@code location} is unset, if it exists; else the copy of it
+     *                        built into the jar; default {@value #DEFAULT_LOCATION}
      */
-    public record Pricing(Path location, Duration reloadInterval) {
+    public record Pricing(Path location, Duration reloadInterval, String defaultLocation) {
         public static final String DEFAULT_LOCATION = "pricing";
         public static final Duration DEFAULT_RELOAD_INTERVAL = Duration.ofSeconds(2);
 
         public Pricing {
-            location = location != null ? location : Path.of(DEFAULT_LOCATION);
             reloadInterval = reloadInterval != null ? reloadInterval : DEFAULT_RELOAD_INTERVAL;
+            defaultLocation = defaultLocation != null && !defaultLocation.isBlank() ? defaultLocation
+                    : DEFAULT_LOCATION;
         }
     }
 
-    /** @param location folder of the routing rules (teams and keys); default {@value #DEFAULT_LOCATION} */
-    public record Rules(Path location) {
+    /**
+     * @param location        folder of the routing rules (teams and keys); unset by default. When set, that folder
+     *                        must exist
+     * @param defaultLocation the folder used while {@code location} is unset, if it exists; else the copy of it
+     *                        built into the jar; default {@value #DEFAULT_LOCATION} ({@code routing-rules/demo} in the
+     *                        demo profile)
+     */
+    public record Rules(Path location, String defaultLocation) {
         public static final String DEFAULT_LOCATION = "routing-rules";
 
         public Rules {
-            location = location != null ? location : Path.of(DEFAULT_LOCATION);
+            defaultLocation = defaultLocation != null && !defaultLocation.isBlank() ? defaultLocation
+                    : DEFAULT_LOCATION;
         }
     }
 
