@@ -147,9 +147,11 @@ public final class LedgerWriter {
             } else {
                 inFlight.decrementAndGet();
                 lost.increment();
-                lostLog.failure("request " + entry.requestId() + " was lost: the queue (" + (queue.size()
-                        + queue.remainingCapacity()) + " rows) and the spill queue (" + (overflow.size()
-                        + overflow.remainingCapacity()) + " rows) are full");
+                int spillCapacity = overflow.size() + overflow.remainingCapacity();
+                lostLog.failure("request " + entry.requestId() + " was lost: " + (stopped
+                        ? "the writer has stopped and the spill queue (" + spillCapacity + " rows) is full"
+                        : "the queue (" + (queue.size() + queue.remainingCapacity()) + " rows) and the spill queue ("
+                        + spillCapacity + " rows) are full"));
             }
         }
     }

@@ -107,7 +107,7 @@ class LedgerOverflowTest {
                 .filter(m -> m.startsWith("ledger: rows lost")).toList();
         assertThat(logged).as("the first loss, not one line per row").hasSize(1);
         assertThat(logged.get(0)).contains("request " + rows.get(3).requestId() + " was lost")
-                .contains("the spill queue (2 rows) are full");
+                .contains("the writer has stopped and the spill queue (2 rows) is full");
 
         List<String> spilled = reader.submit(() -> drainPipe(3)).get(10, TimeUnit.SECONDS);
         assertThat(spilled).containsExactlyElementsOf(ids(rows.subList(0, 3)));
