@@ -104,6 +104,8 @@ class LargeBodyIT extends GatewayITSupport {
         HttpResponse<String> answered = large.get();
         assertThat(answered.statusCode()).as("%.300s", answered.body()).isEqualTo(400);
         assertThat(answered.body()).contains("no_eligible_backend").contains(promptTokens + " prompt");
+        assertThat(answered.headers().firstValue("connection")).as("its body was read: nothing left to drain, the "
+                + "connection stays open").isEmpty();
     }
 
     private HttpResponse<String> models() throws Exception {
