@@ -59,10 +59,14 @@ public final class ResilientLimitStore implements LimitStore, AutoCloseable {
         }
     }
 
-    /** Hears of each store failure this store absorbed; must not throw or block. */
+    /** Hears of each store failure this store absorbed, and of the store answering again; must not throw or block. */
     @FunctionalInterface
     public interface ErrorListener {
         void storeError(String operation, Throwable error);
+
+        /** The shared store answered after it had failed (at most once per outage). */
+        default void storeRecovered() {
+        }
     }
 
     /**
@@ -271,6 +275,7 @@ public final class ResilientLimitStore implements LimitStore, AutoCloseable {
         Status s = status;
         if (!s.up()) {
             status = new Status(true, s.lastError(), clock.instant());
+            listener.storeRecovered();
         }
         if (pendingCount.get() > 0) {
             retryPending();

@@ -15,6 +15,7 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import dev.tollgate.admin.AdminAuth;
 import dev.tollgate.admin.AdminRoutes;
 import dev.tollgate.admin.BudgetAdminHandler;
+import dev.tollgate.admin.HealthDetailsFilter;
 import dev.tollgate.admin.LedgerRestore;
 import dev.tollgate.admin.LimitOverridesRepository;
 import dev.tollgate.admin.RateLimitAdminHandler;
@@ -96,12 +97,23 @@ public class AdminConfiguration {
     }
 
     @Bean
-    RouterFunction<ServerResponse> tollgateAdmin(TollgateProperties properties, LimitOverridesService overrides,
-            TablesService tables, LimitStore store, LimitOverridesRepository repository, ObjectMapper mapper,
-            Clock clock) {
+    AdminAuth adminAuth(TollgateProperties properties) {
         AdminAuth auth = new AdminAuth(properties.admin().keyHash());
-        log.info("admin API: {}", auth.enabled() ? "on (/admin, admin key required)"
+        log.info("admin API: {}", auth.enabled() ? "on (/admin and /actuator/health/details, admin key required)"
                 : "off (set tollgate.admin.key-hash to turn it on)");
+        return auth;
+    }
+
+    /** Health details for the admin key only; the health status and the probes' groups stay open. */
+    @Bean
+    HealthDetailsFilter healthDetailsFilter(AdminAuth auth) {
+        return new HealthDetailsFilter(auth);
+    }
+
+    @Bean
+    RouterFunction<ServerResponse> tollgateAdmin(AdminAuth auth, TollgateProperties properties,
+            LimitOverridesService overrides, TablesService tables, LimitStore store,
+            LimitOverridesRepository repository, ObjectMapper mapper, Clock clock) {
         BudgetAdminHandler budgets = new BudgetAdminHandler(overrides, tables, store, repository, mapper, clock,
                 properties.budgets().timeZone());
         RateLimitAdminHandler limits = new RateLimitAdminHandler(overrides, tables, mapper);

@@ -34,7 +34,7 @@ public class BudgetStoreConfiguration {
         log.info("budget counters in Redis at {} ({}, timeout {}, fail-open share {})", redis, b.storeFailurePolicy(),
                 redis.timeout(), b.fallbackShare().toPlainString());
         return new ResilientLimitStore(new RedisLimitStore(redis.url(), redis.timeout()), policy, redis.timeout(),
-                b.fallbackShare(), metrics::storeError, clock);
+                b.fallbackShare(), metrics, clock);
     }
 
     @Bean

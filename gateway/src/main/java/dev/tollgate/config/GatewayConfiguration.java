@@ -24,6 +24,7 @@ import dev.tollgate.admin.SpendQueries;
 import dev.tollgate.api.DecisionJson;
 import dev.tollgate.api.ModelsHandler;
 import dev.tollgate.auth.Principal;
+import dev.tollgate.gateway.BodyWork;
 import dev.tollgate.gateway.ErrorHandler;
 import dev.tollgate.gateway.CompareHandler;
 import dev.tollgate.gateway.ExchangeAttributes;
@@ -58,8 +59,6 @@ import tools.jackson.databind.ObjectMapper;
 @EnableConfigurationProperties(TollgateProperties.class)
 public class GatewayConfiguration {
 
-    /** Upstream connections kept per host; more requests wait for a free connection. */
-    static final int MAX_UPSTREAM_CONNECTIONS = 2_000;
     /** Ledger stops after the web server has drained in-flight calls (graceful shutdown is DEFAULT_PHASE - 1024). */
     static final int LEDGER_PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
 
@@ -101,10 +100,20 @@ public class GatewayConfiguration {
     }
 
     @Bean(destroyMethod = "dispose")
-    ConnectionProvider upstreamConnections() {
+    ConnectionProvider upstreamConnections(TollgateProperties properties) {
+        return upstreamConnectionProvider(properties.limits());
+    }
+
+    /**
+     * The pool of upstream connections, per host: at most {@code upstream-connections}; a call that finds none free
+     * waits at most {@code upstream-acquire-timeout}, and at most {@code upstream-pending-acquires} calls wait. A call
+     * refused a connection is a failed attempt ({@code pool_exhausted}) that failover handles.
+     */
+    static ConnectionProvider upstreamConnectionProvider(TollgateProperties.Limits limits) {
         return ConnectionProvider.builder("tollgate-upstream")
-                .maxConnections(MAX_UPSTREAM_CONNECTIONS)
-                .pendingAcquireMaxCount(-1)
+                .maxConnections(limits.upstreamConnections())
+                .pendingAcquireMaxCount(limits.upstreamPendingAcquires())
+                .pendingAcquireTimeout(limits.upstreamAcquireTimeout())
                 .maxIdleTime(Duration.ofSeconds(30))
                 .evictInBackground(Duration.ofSeconds(30))
                 .build();
@@ -120,7 +129,9 @@ public class GatewayConfiguration {
     @Bean(destroyMethod = "close")
     TablesService tablesService(TollgateProperties properties, BackendRegistry backends, Clock clock,
             MeterRegistry registry) {
-        TablesService service = new TablesService(properties.pricing().location(), properties.rules().location(),
+        TablesService service = new TablesService(
+                TableLocations.resolve(properties.pricing().location(), properties.pricing().defaultLocation()),
+                TableLocations.resolve(properties.rules().location(), properties.rules().defaultLocation()),
                 backends.priceTables(), clock, registry);
         service.startPolling(properties.pricing().reloadInterval());
         return service;
@@ -133,10 +144,10 @@ public class GatewayConfiguration {
 
     @Bean
     LedgerWriter ledgerWriter(DataSource dataSource, ObjectMapper mapper, MeterRegistry registry,
-            TollgateProperties properties) {
+            TollgateProperties properties, Clock clock) {
         TollgateProperties.Ledger l = properties.ledger();
         return new LedgerWriter(dataSource, mapper, registry, l.queueCapacity(), l.batchSize(), l.flushInterval(),
-                l.spillFile());
+                l.spillFile(), l.spillQueueCapacity(), clock);
     }
 
     @Bean
@@ -181,8 +192,9 @@ public class GatewayConfiguration {
     }
 
     @Bean
-    ParseFilter parseFilter(ObjectMapper mapper, TollgateProperties properties) {
-        return new ParseFilter(mapper, (int) properties.limits().maxBodySize().toBytes());
+    ParseFilter parseFilter(ObjectMapper mapper, TollgateProperties properties, BodyWork bodyWork,
+            TokenCounter tokens) {
+        return new ParseFilter(mapper, (int) properties.limits().maxBodySize().toBytes(), bodyWork, tokens);
     }
 
     @Bean
@@ -200,8 +212,8 @@ public class GatewayConfiguration {
     }
 
     @Bean
-    BudgetMetrics budgetMetrics(MeterRegistry registry) {
-        return new BudgetMetrics(registry);
+    BudgetMetrics budgetMetrics(MeterRegistry registry, Clock clock) {
+        return new BudgetMetrics(registry, clock);
     }
 
     @Bean
@@ -226,8 +238,8 @@ public class GatewayConfiguration {
     }
 
     @Bean
-    ErrorHandler tollgateErrorHandler() {
-        return new ErrorHandler();
+    ErrorHandler tollgateErrorHandler(TollgateProperties properties) {
+        return new ErrorHandler(properties.limits().maxDrainedBody().toBytes());
     }
 
     /** The chat route: its backend is chosen per request by the filters, so its URI is never used. */
@@ -247,14 +259,14 @@ public class GatewayConfiguration {
     @Bean
     RouterFunction<ServerResponse> tollgateApi(ObjectMapper mapper, Clock clock, SpendQueries spend,
             TokenCounter tokens, TollgateProperties properties, BackendGuards guards, LimitStore limitStore,
-            LimitOverridesService overrides) {
+            LimitOverridesService overrides, BodyWork bodyWork) {
         BudgetsHandler budgets = new BudgetsHandler(limitStore, overrides, mapper, clock,
                 properties.budgets().timeZone());
         ModelsHandler models = new ModelsHandler(mapper, clock);
         SpendHandler spendHandler = new SpendHandler(spend, mapper, clock);
         int maxBody = (int) properties.limits().maxBodySize().toBytes();
-        ExplainHandler explain = new ExplainHandler(mapper, tokens, clock, maxBody, guards::health);
-        CompareHandler compare = new CompareHandler(mapper, tokens, clock, maxBody, guards::health);
+        ExplainHandler explain = new ExplainHandler(mapper, tokens, clock, maxBody, guards::health, bodyWork);
+        CompareHandler compare = new CompareHandler(mapper, tokens, clock, maxBody, guards::health, bodyWork);
         return RouterFunctions.route(RequestPredicates.GET("/v1/models"),
                         req -> models.list(req, req.exchange().<Tables>getAttribute(ExchangeAttributes.TABLES)))
                 .andRoute(RequestPredicates.POST("/v1/route/explain"), explain::explain)

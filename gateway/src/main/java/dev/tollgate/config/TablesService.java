@@ -22,6 +22,7 @@ import dev.tollgate.pricing.PriceTable;
 import dev.tollgate.pricing.PriceTableLoader;
 import dev.tollgate.pricing.QualityTable;
 import dev.tollgate.pricing.QualityTableLoader;
+import dev.tollgate.pricing.TableSource;
 import dev.tollgate.pricing.TableValidationException;
 import dev.tollgate.routing.Catalog;
 import dev.tollgate.routing.RoutingRules;
@@ -31,9 +32,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * Holds the tables snapshot in force and swaps it atomically when a file changes. The folders are polled (names
- * and content checksums) on one background thread, which also works for Kubernetes ConfigMap volumes (their
- * files change by a symlink swap that file-watch APIs miss). An invalid change keeps the last good snapshot,
+ * Holds the tables snapshot in force and swaps it atomically when a file changes. The tables come from folders,
+ * or from the copies built into the jar ({@link TableSource}); folders are polled (names and content checksums) on
+ * one background thread, which also works for Kubernetes ConfigMap volumes (their files change by a symlink swap
+ * that file-watch APIs miss); built-in tables never change. An invalid change keeps the last good snapshot,
  * logs every problem with file and line, and counts {@code tollgate_table_reloads_rejected_total}. At start an
  * invalid table stops the gateway. Thread-safe.
  */
@@ -41,8 +43,8 @@ public final class TablesService implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(TablesService.class);
 
-    private final Path pricing;
-    private final Path rules;
+    private final TableSource pricing;
+    private final TableSource rules;
     private final Map<String, String> backends;
     private final Clock clock;
     private final AtomicReference<Tables> current = new AtomicReference<>();
@@ -53,6 +55,11 @@ public final class TablesService implements AutoCloseable {
     private volatile Consumer<RoutingRules> beforeRulesInstall = rules -> { };
 
     public TablesService(Path pricing, Path rules, Map<String, String> backends, Clock clock, MeterRegistry registry) {
+        this(TableSource.folder(pricing), TableSource.folder(rules), backends, clock, registry);
+    }
+
+    public TablesService(TableSource pricing, TableSource rules, Map<String, String> backends, Clock clock,
+            MeterRegistry registry) {
         this.pricing = pricing;
         this.rules = rules;
         this.backends = Map.copyOf(backends);
@@ -67,8 +74,9 @@ public final class TablesService implements AutoCloseable {
         counter("pricing", "accepted");
         counter("rules", "accepted");
         log.info("tables: {} price files and quality scores for {} models from {}; {} teams, {} keys and {} aliases "
-                + "from {}", prices.providers().size(), quality.models(), pricing, routingRules.teams().size(),
-                routingRules.keysByHash().size(), routingRules.aliases().size(), rules);
+                + "from {}", prices.providers().size(), quality.models(), pricing.describe(),
+                routingRules.teams().size(), routingRules.keysByHash().size(), routingRules.aliases().size(),
+                rules.describe());
     }
 
     /** The snapshot in force. */
@@ -86,7 +94,8 @@ public final class TablesService implements AutoCloseable {
     }
 
     public void startPolling(java.time.Duration interval) {
-        if (interval.isZero() || interval.isNegative()) {
+        if (interval.isZero() || interval.isNegative()
+                || !(pricing instanceof TableSource.Folder) && !(rules instanceof TableSource.Folder)) {
             return;
         }
         poller = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -168,7 +177,7 @@ public final class TablesService implements AutoCloseable {
         return true;
     }
 
-    private void reject(String table, Path folder, TableValidationException e) {
+    private void reject(String table, TableSource folder, TableValidationException e) {
         registry.counter(GatewayMetrics.TABLE_RELOADS_REJECTED, "table", table).increment();
         counter(table, "rejected");
         log.error("tables: the change in {} was rejected; the last good {} tables stay in force:\n  {}", folder, table,
@@ -187,7 +196,11 @@ public final class TablesService implements AutoCloseable {
      * that keeps the size within the file system's time resolution, or a ConfigMap swap that keeps both, is still
      * seen. The files are small; reading them every poll costs little.
      */
-    private static String fingerprint(Path folder) {
+    private static String fingerprint(TableSource source) {
+        if (!(source instanceof TableSource.Folder watched)) {
+            return "built-in"; // the jar's copies never change
+        }
+        Path folder = watched.path();
         List<String> parts = new ArrayList<>();
         try (var files = Files.list(folder)) {
             files.sorted().forEach(f -> {

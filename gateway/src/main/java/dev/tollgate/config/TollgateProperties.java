@@ -26,11 +26,11 @@ public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provi
         Ledger ledger, Resilience resilience, Budgets budgets, Admin admin) {
 
     public TollgateProperties {
-        pricing = pricing != null ? pricing : new Pricing(null, null);
-        rules = rules != null ? rules : new Rules(null);
+        pricing = pricing != null ? pricing : new Pricing(null, null, null);
+        rules = rules != null ? rules : new Rules(null, null);
         providers = providers != null ? new TreeMap<>(providers) : new TreeMap<>();
-        limits = limits != null ? limits : new Limits(null, null);
-        ledger = ledger != null ? ledger : new Ledger(null, null, null, null, null);
+        limits = limits != null ? limits : new Limits(null, null, null, null, null, null, null, null, null);
+        ledger = ledger != null ? ledger : new Ledger(null, null, null, null, null, null);
         resilience = resilience != null ? resilience : new Resilience(null, null, null, null);
         budgets = budgets != null ? budgets : new Budgets(null, null, null, null, null, null, null, null, null);
         admin = admin != null ? admin : new Admin(null);
@@ -264,59 +264,125 @@ public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provi
     }
 
     /**
-     * @param location       folder of the price files; default {@value #DEFAULT_LOCATION} (relative to the working
-     *                       directory)
-     * @param reloadInterval how often the folders are checked for changed files; default 2s; 0 turns reload off
+     * @param location        folder of the price files (relative to the working directory); unset by default. When
+     *                        set, that folder must exist
+     * @param reloadInterval  how often the folders are checked for changed files; default 2s; 0 turns reload off
+     * @param defaultLocation the folder used while {@code location} is unset, if it exists; else the copy of it
+     *                        built into the jar; default {@value #DEFAULT_LOCATION}
      */
-    public record Pricing(Path location, Duration reloadInterval) {
+    public record Pricing(Path location, Duration reloadInterval, String defaultLocation) {
         public static final String DEFAULT_LOCATION = "pricing";
         public static final Duration DEFAULT_RELOAD_INTERVAL = Duration.ofSeconds(2);
 
         public Pricing {
-            location = location != null ? location : Path.of(DEFAULT_LOCATION);
             reloadInterval = reloadInterval != null ? reloadInterval : DEFAULT_RELOAD_INTERVAL;
-        }
-    }
-
-    /** @param location folder of the routing rules (teams and keys); default {@value #DEFAULT_LOCATION} */
-    public record Rules(Path location) {
-        public static final String DEFAULT_LOCATION = "routing-rules";
-
-        public Rules {
-            location = location != null ? location : Path.of(DEFAULT_LOCATION);
+            defaultLocation = defaultLocation != null && !defaultLocation.isBlank() ? defaultLocation
+                    : DEFAULT_LOCATION;
         }
     }
 
     /**
-     * @param maxBodySize      largest request body accepted; default 4MB; larger gets 413
-     * @param maxUpstreamBody  largest non-streamed upstream response or error body read; default 16MB
+     * @param location        folder of the routing rules (teams and keys); unset by default. When set, that folder
+     *                        must exist
+     * @param defaultLocation the folder used while {@code location} is unset, if it exists; else the copy of it
+     *                        built into the jar; default {@value #DEFAULT_LOCATION} ({@code routing-rules/demo} in the
+     *                        demo profile)
      */
-    public record Limits(DataSize maxBodySize, DataSize maxUpstreamBody) {
+    public record Rules(Path location, String defaultLocation) {
+        public static final String DEFAULT_LOCATION = "routing-rules";
+
+        public Rules {
+            defaultLocation = defaultLocation != null && !defaultLocation.isBlank() ? defaultLocation
+                    : DEFAULT_LOCATION;
+        }
+    }
+
+    /**
+     * Request limits and the bounds of every per-call buffer and queue that depends on traffic (docs/configuration.md
+     * names them all).
+     *
+     * @param maxBodySize            largest request body accepted; default 4MB; larger gets 413
+     * @param maxUpstreamBody        largest non-streamed upstream response or error body read; default 16MB
+     * @param maxDrainedBody         an error answered before the request body was read reads and drops at most this
+     *                               much of it, so that the connection can carry the next request; a larger body is
+     *                               not read and the connection is closed after the answer; default 64KB
+     * @param largeBodyThreshold     a request body larger than this is parsed and its prompt tokens counted off the
+     *                               event loop, on the large-body workers; default 16KB (such a body costs some
+     *                               1.5 ms to count, a thread hop tens of microseconds: docs/PERFORMANCE.md)
+     * @param largeBodyWorkers       threads that parse large bodies; default the number of processors
+     * @param largeBodyQueue         large bodies waiting for a worker at most; past it a call gets 503; default 64
+     * @param upstreamConnections    connections to one upstream host at most; default 2000
+     * @param upstreamPendingAcquires calls waiting for a free upstream connection at most (per host); past it an
+     *                               attempt fails at once (outcome {@code pool_exhausted}) and failover goes on;
+     *                               default 1000
+     * @param upstreamAcquireTimeout longest wait for a free upstream connection; default 5s
+     */
+    public record Limits(DataSize maxBodySize, DataSize maxUpstreamBody, DataSize maxDrainedBody,
+            DataSize largeBodyThreshold, Integer largeBodyWorkers, Integer largeBodyQueue,
+            Integer upstreamConnections, Integer upstreamPendingAcquires, Duration upstreamAcquireTimeout) {
         public static final DataSize DEFAULT_MAX_BODY_SIZE = DataSize.ofMegabytes(4);
         public static final DataSize DEFAULT_MAX_UPSTREAM_BODY = DataSize.ofMegabytes(16);
+        public static final DataSize DEFAULT_MAX_DRAINED_BODY = DataSize.ofKilobytes(64);
+        public static final DataSize DEFAULT_LARGE_BODY_THRESHOLD = DataSize.ofKilobytes(16);
+        public static final int DEFAULT_LARGE_BODY_QUEUE = 64;
+        public static final int DEFAULT_UPSTREAM_CONNECTIONS = 2_000;
+        public static final int DEFAULT_UPSTREAM_PENDING_ACQUIRES = 1_000;
+        public static final Duration DEFAULT_UPSTREAM_ACQUIRE_TIMEOUT = Duration.ofSeconds(5);
 
         public Limits {
             maxBodySize = maxBodySize != null ? maxBodySize : DEFAULT_MAX_BODY_SIZE;
             maxUpstreamBody = maxUpstreamBody != null ? maxUpstreamBody : DEFAULT_MAX_UPSTREAM_BODY;
+            maxDrainedBody = maxDrainedBody != null ? maxDrainedBody : DEFAULT_MAX_DRAINED_BODY;
+            largeBodyThreshold = largeBodyThreshold != null ? largeBodyThreshold : DEFAULT_LARGE_BODY_THRESHOLD;
+            largeBodyWorkers = largeBodyWorkers != null ? largeBodyWorkers : Runtime.getRuntime().availableProcessors();
+            largeBodyQueue = largeBodyQueue != null ? largeBodyQueue : DEFAULT_LARGE_BODY_QUEUE;
+            upstreamConnections = upstreamConnections != null ? upstreamConnections : DEFAULT_UPSTREAM_CONNECTIONS;
+            upstreamPendingAcquires = upstreamPendingAcquires != null ? upstreamPendingAcquires
+                    : DEFAULT_UPSTREAM_PENDING_ACQUIRES;
+            upstreamAcquireTimeout = upstreamAcquireTimeout != null ? upstreamAcquireTimeout
+                    : DEFAULT_UPSTREAM_ACQUIRE_TIMEOUT;
+            positive("large-body-workers", largeBodyWorkers);
+            positive("large-body-queue", largeBodyQueue);
+            positive("upstream-connections", upstreamConnections);
+            positive("upstream-pending-acquires", upstreamPendingAcquires);
+            if (maxDrainedBody.isNegative()) {
+                throw new IllegalArgumentException("tollgate.limits.max-drained-body must be >= 0, but was "
+                        + maxDrainedBody);
+            }
+            if (upstreamAcquireTimeout.isNegative() || upstreamAcquireTimeout.isZero()) {
+                throw new IllegalArgumentException("tollgate.limits.upstream-acquire-timeout must be positive, but was "
+                        + upstreamAcquireTimeout);
+            }
+        }
+
+        private static void positive(String name, int value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("tollgate.limits." + name + " must be >= 1, but was " + value);
+            }
         }
     }
 
     /**
-     * @param queueCapacity  rows held in memory before the spill file takes the overflow; default 100000
-     * @param batchSize      rows per JDBC batch; default 500
-     * @param flushInterval  longest time a row waits for its batch; default 200ms
-     * @param spillFile      append-only file for rows the queue cannot take, replayed at start;
-     *                       default {@code data/ledger-spill.jsonl}
-     * @param drainTimeout   longest wait at shutdown for the queue to drain before the rest is spilled; default 30s
+     * @param queueCapacity      rows held in memory for the database writer; default 100000
+     * @param batchSize          rows per JDBC batch; default 500
+     * @param flushInterval      longest time a row waits for its batch; default 200ms
+     * @param spillFile          append-only file for rows the queue cannot take, replayed at start;
+     *                           default {@code data/ledger-spill.jsonl}
+     * @param drainTimeout       longest wait at shutdown for the queue to drain before the rest is spilled; default 30s
+     * @param spillQueueCapacity rows the queue could not take held in memory for the spill file's thread; past it a
+     *                           row is lost (counted and logged); default {@value #DEFAULT_SPILL_QUEUE_CAPACITY}
      */
     public record Ledger(Integer queueCapacity, Integer batchSize, Duration flushInterval, Path spillFile,
-            Duration drainTimeout) {
+            Duration drainTimeout, Integer spillQueueCapacity) {
+        public static final int DEFAULT_SPILL_QUEUE_CAPACITY = dev.tollgate.metering.LedgerWriter.DEFAULT_SPILL_QUEUE_CAPACITY;
+
         public Ledger {
             queueCapacity = queueCapacity != null ? queueCapacity : 100_000;
             batchSize = batchSize != null ? batchSize : 500;
             flushInterval = flushInterval != null ? flushInterval : Duration.ofMillis(200);
             spillFile = spillFile != null ? spillFile : Path.of("data", "ledger-spill.jsonl");
             drainTimeout = drainTimeout != null ? drainTimeout : Duration.ofSeconds(30);
+            spillQueueCapacity = spillQueueCapacity != null ? spillQueueCapacity : DEFAULT_SPILL_QUEUE_CAPACITY;
         }
     }
 

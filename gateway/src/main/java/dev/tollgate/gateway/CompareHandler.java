@@ -54,8 +54,15 @@ public final class CompareHandler {
     private final int maxBytes;
     private final Supplier<Health> health;
 
-    /** @param health the backends' health now (routing excludes unavailable ones, and says so) */
-    public CompareHandler(ObjectMapper mapper, TokenCounter tokens, Clock clock, int maxBytes, Supplier<Health> health) {
+    private final BodyWork work;
+
+    /**
+     * @param health the backends' health now (routing excludes unavailable ones, and says so)
+     * @param work   where a large body is parsed and counted
+     */
+    public CompareHandler(ObjectMapper mapper, TokenCounter tokens, Clock clock, int maxBytes, Supplier<Health> health,
+            BodyWork work) {
+        this.work = work;
         this.health = health;
         this.mapper = mapper;
         this.tokens = tokens;
@@ -67,7 +74,8 @@ public final class CompareHandler {
         Principal principal = request.exchange().getAttribute(ExchangeAttributes.PRINCIPAL);
         Tables tables = request.exchange().getAttribute(ExchangeAttributes.TABLES);
         return ParseFilter.readBody(request.exchange().getRequest(), maxBytes)
-                .map(bytes -> mapper.writeValueAsBytes(compare(bytes, request, principal, tables)))
+                .flatMap(bytes -> work.run(request.exchange().getRequest(), bytes.length,
+                        () -> mapper.writeValueAsBytes(compare(bytes, request, principal, tables))))
                 .flatMap(body -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(body));
     }
 

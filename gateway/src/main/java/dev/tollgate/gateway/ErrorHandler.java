@@ -19,6 +19,7 @@ import org.springframework.web.server.WebExceptionHandler;
 
 import dev.tollgate.api.ApiError;
 import dev.tollgate.api.GatewayException;
+import io.netty.channel.Channel;
 import reactor.core.publisher.Mono;
 
 /**
@@ -29,13 +30,28 @@ import reactor.core.publisher.Mono;
 @Order(-2)
 public final class ErrorHandler implements WebExceptionHandler {
 
+    /** Default of {@code tollgate.limits.max-drained-body}: the most bytes of an unread body read to keep a connection. */
+    public static final long DEFAULT_MAX_DRAINED_BYTES = 64 * 1024;
+
     private static final Logger log = LoggerFactory.getLogger(ErrorHandler.class);
+
+    private final long maxDrainedBytes;
+
+    /** @param maxDrainedBytes most bytes of an unread request body read and dropped to keep the connection usable */
+    public ErrorHandler(long maxDrainedBytes) {
+        this.maxDrainedBytes = maxDrainedBytes;
+    }
 
     @Override
     public Mono<Void> handle(ServerWebExchange exchange, Throwable ex) {
         ServerHttpResponse response = exchange.getResponse();
         if (response.isCommitted()) {
             return Mono.error(ex);
+        }
+        Channel channel = NettyChannels.of(exchange.getRequest());
+        if (channel != null && HttpLayerErrors.refusal(channel) != null) {
+            // the HTTP layer has answered this request already (its body could not be decoded): nothing to add
+            return Mono.empty();
         }
         byte[] body;
         int status;
@@ -76,23 +92,33 @@ public final class ErrorHandler implements WebExceptionHandler {
         if (retryAfter != null) {
             headers.set(HttpHeaders.RETRY_AFTER, retryAfter);
         }
-        if (status == 413) {
-            // the rest of the oversized body was never read: do not reuse the connection for another request
-            headers.set(HttpHeaders.CONNECTION, "close");
-        }
         headers.setContentLength(body.length);
         byte[] bytes = body;
-        return drain(exchange.getRequest())
-                .then(Mono.defer(() -> response.writeWith(Mono.just(response.bufferFactory().wrap(bytes)))));
+        ServerHttpRequest request = exchange.getRequest();
+        boolean tooLarge = status == 413;
+        return drain(request, maxDrainedBytes).flatMap(drained -> {
+            if (tooLarge || !drained) {
+                // the rest of the body is not read (too large to drain, or it was the reason for the 413): the
+                // connection cannot carry another request; it closes after the answer, lingering so that a client
+                // still sending reads the answer rather than a reset
+                headers.set(HttpHeaders.CONNECTION, "close");
+                lingerOnClose(request);
+            }
+            return response.writeWith(Mono.just(response.bufferFactory().wrap(bytes)));
+        });
     }
 
     /**
-     * Reads and drops what is left of the request body (up to {@link ParseFilter#MAX_DRAINED_BYTES}) before the error
-     * is written. A request refused before its body was read (bad key, unknown admin target, a 404) would otherwise
-     * leave the body's bytes on a kept-alive connection, where the server would parse them as the start of the next
-     * request, and that request would never be answered. A body already read completes at once.
+     * Reads and drops what is left of the request body, at most {@code maxBytes}, before the error is written; true
+     * when nothing is left over. A request refused before its body was read (bad key, unknown admin target, a 404)
+     * would otherwise leave the body's bytes on a kept-alive connection, where the server would parse them as the
+     * start of the next request, and that request would never be answered. A body that says (Content-Length) it is
+     * larger than {@code maxBytes} is not read at all, and one that turns out larger is read no further: false, the
+     * connection is to be closed. A body already read (or an empty one) completes at once: true.
      */
-    static Mono<Void> drain(ServerHttpRequest request) {
+    static Mono<Boolean> drain(ServerHttpRequest request, long maxBytes) {
+        long declared = request.getHeaders().getContentLength();
+        long budget = declared > maxBytes ? 0 : maxBytes;
         return request.getBody()
                 .map(buffer -> {
                     int n = buffer.readableByteCount();
@@ -100,8 +126,18 @@ public final class ErrorHandler implements WebExceptionHandler {
                     return (long) n;
                 })
                 .scan(0L, Long::sum)
-                .takeUntil(total -> total > ParseFilter.MAX_DRAINED_BYTES)
-                .then()
-                .onErrorResume(e -> Mono.empty());
+                .takeUntil(total -> total > budget)
+                .last(0L)
+                .map(total -> total <= budget)
+                // a body that cannot be subscribed again was read already
+                .onErrorReturn(true);
+    }
+
+    /** The connection's close, after this answer, waits for the client to stop sending ({@link LingeringClose}). */
+    private static void lingerOnClose(ServerHttpRequest request) {
+        Channel channel = NettyChannels.of(request);
+        if (channel != null) {
+            LingeringClose.mark(channel);
+        }
     }
 }

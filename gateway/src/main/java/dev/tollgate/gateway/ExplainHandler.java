@@ -33,8 +33,15 @@ public final class ExplainHandler {
     private final int maxBytes;
     private final Supplier<Health> health;
 
-    /** @param health the backends' health now (routing excludes unavailable ones, and says so) */
-    public ExplainHandler(ObjectMapper mapper, TokenCounter tokens, Clock clock, int maxBytes, Supplier<Health> health) {
+    private final BodyWork work;
+
+    /**
+     * @param health the backends' health now (routing excludes unavailable ones, and says so)
+     * @param work   where a large body is parsed and counted
+     */
+    public ExplainHandler(ObjectMapper mapper, TokenCounter tokens, Clock clock, int maxBytes, Supplier<Health> health,
+            BodyWork work) {
+        this.work = work;
         this.health = health;
         this.mapper = mapper;
         this.json = new DecisionJson(mapper);
@@ -47,12 +54,12 @@ public final class ExplainHandler {
         Principal principal = request.exchange().getAttribute(ExchangeAttributes.PRINCIPAL);
         Tables tables = request.exchange().getAttribute(ExchangeAttributes.TABLES);
         return ParseFilter.readBody(request.exchange().getRequest(), maxBytes)
-                .map(bytes -> {
+                .flatMap(bytes -> work.run(request.exchange().getRequest(), bytes.length, () -> {
                     ChatRequest chat = ChatRequest.parse(bytes, mapper);
                     Decision decision = Router.decide(RouteRequests.of(chat, request.headers().asHttpHeaders(),
                             principal, tokens), tables, health.get(), clock.instant());
                     return mapper.writeValueAsBytes(json.full(decision));
-                })
+                }))
                 .flatMap(body -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(body));
     }
 }

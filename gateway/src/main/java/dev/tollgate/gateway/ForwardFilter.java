@@ -30,6 +30,8 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.netty.http.client.PrematureCloseException;
+import reactor.netty.internal.shaded.reactor.pool.PoolAcquirePendingLimitException;
+import reactor.netty.internal.shaded.reactor.pool.PoolAcquireTimeoutException;
 
 /**
  * Sends the call down the decision's candidates ({@link Failover}) and relays the answer ({@link ResponseRelay}). It
@@ -95,6 +97,15 @@ public final class ForwardFilter implements GlobalFilter, Ordered {
      * @param deadline the call's deadline when it, not the backend's own timeout, bounded the wait; else null
      */
     static UpstreamException transportError(String provider, Throwable e, Duration deadline) {
+        if (e instanceof PoolAcquirePendingLimitException || e instanceof PoolAcquireTimeoutException) {
+            // nothing was sent: the connection pool to the provider's host is full (before the timeout below, of
+            // which the acquire timeout is a kind)
+            return new UpstreamException(AttemptOutcome.POOL_EXHAUSTED, 0, new ApiError(503, ApiError.SERVER_ERROR,
+                    "upstream_connections_exhausted", "No connection to provider '" + provider + "' was free: "
+                    + (e instanceof PoolAcquireTimeoutException t ? "none within " + t.getAcquireTimeout().toMillis()
+                    + " ms." : "too many calls are already waiting for one."), null), null,
+                    Outcome.UPSTREAM_ERROR, null);
+        }
         if (e instanceof TimeoutException || e instanceof ReadTimeoutException) {
             String message = deadline != null ? "Provider '" + provider + "' did not answer within what was left of "
                     + "the call's deadline of " + deadline.toMillis() + " ms."

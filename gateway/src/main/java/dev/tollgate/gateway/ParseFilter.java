@@ -12,24 +12,28 @@ import org.springframework.web.server.ServerWebExchange;
 import dev.tollgate.api.ApiError;
 import dev.tollgate.api.ChatRequest;
 import dev.tollgate.metering.CallRecord;
+import dev.tollgate.metering.TokenCounter;
+import io.netty.channel.Channel;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.ObjectMapper;
 
 /**
  * Reads the request body once, refusing more than {@code tollgate.limits.max-body-size} (413, before reading
- * when Content-Length already says so), and parses it into a {@link ChatRequest}. Thread-safe.
+ * when Content-Length already says so), and parses it into a {@link ChatRequest}. A large body is parsed and its
+ * prompt tokens counted (for routing, which comes next) off the event loop ({@link BodyWork}). Thread-safe.
  */
 public final class ParseFilter implements GlobalFilter, Ordered {
 
-    /** Largest oversized body read and dropped before the 413, so that the client receives it (see filter). */
-    static final long MAX_DRAINED_BYTES = 64L * 1024 * 1024;
-
     private final ObjectMapper mapper;
     private final int maxBytes;
+    private final BodyWork work;
+    private final TokenCounter tokens;
 
-    public ParseFilter(ObjectMapper mapper, int maxBytes) {
+    public ParseFilter(ObjectMapper mapper, int maxBytes, BodyWork work, TokenCounter tokens) {
         this.mapper = mapper;
         this.maxBytes = maxBytes;
+        this.work = work;
+        this.tokens = tokens;
     }
 
     @Override
@@ -45,25 +49,49 @@ public final class ParseFilter implements GlobalFilter, Ordered {
         }
         long length = exchange.getRequest().getHeaders().getContentLength();
         if (length > maxBytes) {
-            // Read and drop the body first (up to a bound): closing a connection with unread request bytes makes
-            // TCP send a reset, which can destroy the 413 before the client reads it.
-            Mono<Void> drained = length <= MAX_DRAINED_BYTES ? exchange.getRequest().getBody()
-                    .doOnNext(DataBufferUtils::release).then() : Mono.empty();
-            return drained.then(Mono.error(ApiError.tooLarge(maxBytes).exception()));
+            // refused unread: the error handler closes the connection after the 413 (lingering, so that the client
+            // reads the 413 rather than a reset)
+            return Mono.error(ApiError.tooLarge(maxBytes).exception());
         }
         return readBody(exchange.getRequest(), maxBytes)
-                .flatMap(bytes -> {
-                    call.request(ChatRequest.parse(bytes, mapper));
+                .flatMap(bytes -> work.run(exchange.getRequest(), bytes.length, () -> parse(bytes)))
+                .flatMap(request -> {
+                    call.request(request);
                     return chain.filter(exchange);
                 });
     }
 
-    /** The whole body (empty when none), refusing more than {@code maxBytes} with 413. */
+    /**
+     * The parsed request; for a large body also its prompt tokens, which routing needs next: counted here, off the
+     * event loop, they are kept in the request and routing does not count them again.
+     */
+    private ChatRequest parse(byte[] bytes) {
+        ChatRequest request = ChatRequest.parse(bytes, mapper);
+        if (work.offLoop(bytes.length)) {
+            request.promptTokens(tokens);
+        }
+        return request;
+    }
+
+    /**
+     * The whole body (empty when none), refusing more than {@code maxBytes} with 413. A body the HTTP layer could
+     * not decode (broken chunked encoding) ends early, and has been answered already: it fails with that answer's
+     * error ({@link HttpLayerErrors#refusal}), never as a body of its own.
+     */
     public static Mono<byte[]> readBody(ServerHttpRequest request, int maxBytes) {
         return DataBufferUtils.join(request.getBody(), maxBytes)
                 .onErrorMap(DataBufferLimitException.class, e -> ApiError.tooLarge(maxBytes).exception())
                 .map(ParseFilter::bytes)
-                .defaultIfEmpty(new byte[0]);
+                .defaultIfEmpty(new byte[0])
+                .handle((bytes, sink) -> {
+                    Channel channel = NettyChannels.of(request);
+                    ApiError refused = channel != null ? HttpLayerErrors.refusal(channel) : null;
+                    if (refused != null) {
+                        sink.error(refused.exception());
+                    } else {
+                        sink.next(bytes);
+                    }
+                });
     }
 
     private static byte[] bytes(DataBuffer buffer) {

@@ -167,6 +167,9 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
         return body.timeout(Mono.never(), chunk -> Mono.delay(nextChunkWait()))
                 .map(tap::onChunk)
                 .concatWith(Mono.fromSupplier(tap::onComplete))
+                .onErrorMap(SseUsageTap.EventTooLargeException.class, e -> badResponse("upstream_bad_response",
+                        "Provider '" + provider + "' sent a stream event longer than " + SseUsageTap.MAX_EVENT_BYTES
+                        + " bytes."))
                 .<DataBuffer>handle((bytes, sink) -> {
                     if (bytes.length > 0 && !lost && (started || tap.sawData() && start(tap))) {
                         if (tap.sawDone() && tap.reportedUsage() != null) {

@@ -31,7 +31,12 @@ public enum AttemptOutcome {
     /** Not sent: the backend's circuit breaker did not permit a call (open, or half-open with its probes busy). */
     BREAKER_OPEN(true, false),
     /** Not sent: the provider's bulkhead (max concurrent calls) was full. */
-    BULKHEAD_FULL(true, false);
+    BULKHEAD_FULL(true, false),
+    /**
+     * Not sent: no connection to the provider's host became free in time, or too many calls were already waiting
+     * for one ({@code tollgate.limits.upstream-*}). A limit of this gateway, not a failure of the provider.
+     */
+    POOL_EXHAUSTED(true, false);
 
     private final String label = name().toLowerCase(Locale.ROOT);
     private final boolean failover;
@@ -58,6 +63,6 @@ public enum AttemptOutcome {
 
     /** True when no call was sent upstream. */
     public boolean skipped() {
-        return this == BREAKER_OPEN || this == BULKHEAD_FULL;
+        return this == BREAKER_OPEN || this == BULKHEAD_FULL || this == POOL_EXHAUSTED;
     }
 }

@@ -1,5 +1,6 @@
 package dev.tollgate.metering;
 
+import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
@@ -13,6 +14,7 @@ import dev.tollgate.budget.BudgetMode;
 import dev.tollgate.budget.BudgetSpec;
 import dev.tollgate.budget.BudgetState;
 import dev.tollgate.budget.Nanos;
+import dev.tollgate.budget.ResilientLimitStore;
 import dev.tollgate.budget.Scope;
 import dev.tollgate.budget.SettleResult;
 import io.micrometer.core.instrument.Counter;
@@ -22,9 +24,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 /**
  * The budget metrics. Gauges show each team's team-wide budget as this replica last saw it (every admission and
  * settle returns the counter's state; with Redis every replica sees the shared counter, so take {@code max by
- * (team)}). Labels are the team, a reason or a threshold: never a key or app. Thread-safe.
+ * (team)}). Labels are the team, a reason or a threshold: never a key or app. A budget store that fails on every
+ * call is counted on every call and logged through a {@link ThrottledLog}: the first failure, then at most a line
+ * a minute, and one when the store answers again. Thread-safe.
  */
-public final class BudgetMetrics {
+public final class BudgetMetrics implements ResilientLimitStore.ErrorListener {
 
     public static final String LIMIT = "tollgate.budget.limit.usd";
     public static final String SPENT = "tollgate.budget.spent.usd";
@@ -50,9 +54,15 @@ public final class BudgetMetrics {
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     /** Nano-USD billed beyond reservations, by team (exported exactly, converted at export only). */
     private final Map<String, java.util.concurrent.atomic.AtomicLong> overruns = new ConcurrentHashMap<>();
+    private final ThrottledLog storeLog;
 
     public BudgetMetrics(MeterRegistry registry) {
+        this(registry, Clock.systemUTC());
+    }
+
+    public BudgetMetrics(MeterRegistry registry, Clock clock) {
         this.registry = registry;
+        this.storeLog = new ThrottledLog(log, "budget store", ThrottledLog.DEFAULT_INTERVAL, clock);
     }
 
     /** One admission's result: gauges, refusals, soft and shadow overruns. */
@@ -139,9 +149,16 @@ public final class BudgetMetrics {
         storeError("settle", e);
     }
 
+    @Override
     public void storeError(String operation, Throwable e) {
         counter(STORE_ERRORS, "operation", operation, null, null).increment();
-        log.warn("budget store {} failed: {}", operation, e.toString());
+        storeLog.failure(operation + " failed: " + e);
+    }
+
+    /** The budget store answers again after failing: one log line with the number of failures. */
+    @Override
+    public void storeRecovered() {
+        storeLog.recovered();
     }
 
     private AtomicReference<BudgetState> teamState(String team) {

@@ -13,16 +13,15 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import javax.sql.DataSource;
@@ -36,16 +35,19 @@ import io.micrometer.core.instrument.MeterRegistry;
 import tools.jackson.databind.ObjectMapper;
 
 /**
- * Writes ledger rows off the event loop: callers {@link #append} to a bounded in-memory queue (never blocking);
- * one writer thread takes batches and inserts them with JDBC.
+ * Writes ledger rows off the event loop: callers {@link #append} to a bounded in-memory queue (never blocking, never
+ * touching a file); one writer thread takes batches and inserts them with JDBC.
  * <p>
- * No row is dropped, by this policy: a row the queue cannot take (queue full: the database is slow or down) and a
- * batch that still fails after {@value #ATTEMPTS} attempts go to an append-only spill file (JSON lines) through a
- * single spill thread; the spill file is replayed into the database at the next start, skipping rows that are
- * already there (the request id is the primary key, so replay is idempotent). At shutdown the writer drains the
- * queue into the database, and what it cannot write within the drain timeout is spilled; a row appended after
- * stop() is spilled too. The writer can be started again after a stop (Spring may pause and restart lifecycles).
- * Thread-safe.
+ * Where a row goes, by this policy: into the queue; if the queue is full (the database is slow or down) or the
+ * writer has stopped, into a second bounded queue, the spill queue, whose thread (started when rows arrive, gone
+ * when idle) appends them to the spill file (JSON lines); a batch that still fails after {@value #ATTEMPTS}
+ * attempts is appended there by the writer thread itself. The spill file is replayed into the database at the next
+ * start, skipping rows that are already there (the request id is the primary key, so replay is idempotent). Only a
+ * row that finds both queues full, or that the spill file cannot take (disk full), is lost: it is counted
+ * ({@code tollgate_ledger_rows_total{outcome="lost"}}) and logged with its request id (then at most once a minute
+ * with the count, {@link ThrottledLog}). At shutdown the writer drains the queue into the database, and what it
+ * cannot write within the drain timeout is spilled by the stopping thread. The writer can be started again after a
+ * stop (Spring may pause and restart lifecycles). Thread-safe.
  */
 public final class LedgerWriter {
 
@@ -56,6 +58,10 @@ public final class LedgerWriter {
      * must not cut short.
      */
     static final Duration SPILL_GRACE = Duration.ofSeconds(10);
+    /** Default of {@code tollgate.ledger.spill-queue-capacity}. */
+    public static final int DEFAULT_SPILL_QUEUE_CAPACITY = 10_000;
+    /** The spill thread ends after this long without rows; the next overflowing row starts another. */
+    static final Duration SPILLER_IDLE = Duration.ofSeconds(1);
     private static final Logger log = LoggerFactory.getLogger(LedgerWriter.class);
     private static final String INSERT = "INSERT INTO ledger (request_id, ts, day_utc, team, key_id, app, requested_model, "
             + "provider, model, stream, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, "
@@ -72,10 +78,15 @@ public final class LedgerWriter {
     private final int batchSize;
     private final Duration flushInterval;
     private final Path spillFile;
-    private volatile ExecutorService spiller = newSpiller();
+    /** Rows for the spill file, taken by the spill thread. */
+    private final BlockingQueue<LedgerEntry> overflow;
+    /** Whether a spill thread is taking from {@link #overflow}. */
+    private final AtomicBoolean spillerActive = new AtomicBoolean();
     private final Counter written;
     private final Counter spilled;
+    private final Counter lost;
     private final Counter failures;
+    private final ThrottledLog lostLog;
     private final AtomicLong inFlight = new AtomicLong();
     private final Object spillLock = new Object();
     private volatile boolean running;
@@ -85,25 +96,36 @@ public final class LedgerWriter {
 
     public LedgerWriter(DataSource dataSource, ObjectMapper mapper, MeterRegistry registry, int capacity, int batchSize,
             Duration flushInterval, Path spillFile) {
+        this(dataSource, mapper, registry, capacity, batchSize, flushInterval, spillFile, DEFAULT_SPILL_QUEUE_CAPACITY,
+                Clock.systemUTC());
+    }
+
+    /**
+     * @param capacity           rows the queue holds for the writer
+     * @param spillQueueCapacity rows the spill queue holds for the spill thread
+     */
+    public LedgerWriter(DataSource dataSource, ObjectMapper mapper, MeterRegistry registry, int capacity, int batchSize,
+            Duration flushInterval, Path spillFile, int spillQueueCapacity, Clock clock) {
         this.dataSource = dataSource;
         this.mapper = mapper;
         this.queue = new ArrayBlockingQueue<>(capacity);
+        this.overflow = new ArrayBlockingQueue<>(spillQueueCapacity);
         this.batchSize = batchSize;
         this.flushInterval = flushInterval;
         this.spillFile = spillFile;
         this.written = Counter.builder(GatewayMetrics.LEDGER_ROWS).tag("outcome", "written").register(registry);
         this.spilled = Counter.builder(GatewayMetrics.LEDGER_ROWS).tag("outcome", "spilled").register(registry);
+        this.lost = Counter.builder(GatewayMetrics.LEDGER_ROWS).tag("outcome", "lost").register(registry);
         this.failures = Counter.builder(GatewayMetrics.LEDGER_WRITE_FAILURES).register(registry);
+        this.lostLog = new ThrottledLog(log, "ledger: rows lost", ThrottledLog.DEFAULT_INTERVAL, clock);
         Gauge.builder(GatewayMetrics.LEDGER_QUEUE, queue, BlockingQueue::size).register(registry);
+        Gauge.builder(GatewayMetrics.LEDGER_SPILL_QUEUE, overflow, BlockingQueue::size).register(registry);
     }
 
     /** Replays the spill file, then starts the writer thread. */
     public synchronized void start() {
         if (running) {
             return;
-        }
-        if (spiller.isShutdown()) {
-            spiller = newSpiller(); // started again after a stop (Spring can stop and restart lifecycles)
         }
         replaySpill();
         stopped = false;
@@ -113,12 +135,24 @@ public final class LedgerWriter {
         thread.start();
     }
 
-    /** Never blocks: the row goes to the queue, or (queue full) to the spill thread. */
+    /**
+     * Never blocks and never touches a file (callers are event loops): the row goes to the queue, or (queue full, or
+     * after stop(), when no thread takes from it) to the spill queue, or, both full, it is lost (counted, logged).
+     */
     public void append(LedgerEntry entry) {
         inFlight.incrementAndGet();
-        // after stop() no thread takes from the queue: the row goes to the spill file, replayed at the next start
         if (stopped || !queue.offer(entry)) {
-            spill(List.of(entry));
+            if (overflow.offer(entry)) {
+                startSpiller();
+            } else {
+                inFlight.decrementAndGet();
+                lost.increment();
+                int spillCapacity = overflow.size() + overflow.remainingCapacity();
+                lostLog.failure("request " + entry.requestId() + " was lost: " + (stopped
+                        ? "the writer has stopped and the spill queue (" + spillCapacity + " rows) is full"
+                        : "the queue (" + (queue.size() + queue.remainingCapacity()) + " rows) and the spill queue ("
+                        + spillCapacity + " rows) are full"));
+            }
         }
     }
 
@@ -156,15 +190,27 @@ public final class LedgerWriter {
         queue.drainTo(rest);
         if (!rest.isEmpty()) {
             log.warn("ledger: {} rows not written within {}; spilling them to {}", rest.size(), timeout, spillFile);
-            spill(rest);
+            writeSpill(rest); // on the stopping thread, which is no event loop
         }
-        spiller.shutdown();
-        try {
-            if (!spiller.awaitTermination(SPILL_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
-                log.error("ledger: spilling to {} did not finish within {}", spillFile, SPILL_GRACE);
+        awaitSpilled(SPILL_GRACE);
+    }
+
+    /** Waits until the spill queue is empty and the spill file written, for at most {@code timeout}. */
+    private void awaitSpilled(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!overflow.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        }
+        synchronized (spillLock) {
+            // a batch being written when the queue became empty is written now
+        }
+        if (!overflow.isEmpty()) {
+            log.error("ledger: {} rows still wait for the spill file {} after {}", overflow.size(), spillFile, timeout);
         }
     }
 
@@ -182,12 +228,12 @@ public final class LedgerWriter {
                 batch.clear();
             } catch (InterruptedException e) {
                 if (!batch.isEmpty()) {
-                    spill(new ArrayList<>(batch));
+                    writeSpill(new ArrayList<>(batch));
                 }
                 return;
             } catch (RuntimeException e) {
                 log.error("ledger writer: unexpected failure; spilling the batch", e);
-                spill(new ArrayList<>(batch));
+                writeSpill(new ArrayList<>(batch));
                 batch.clear();
             }
         }
@@ -209,7 +255,7 @@ public final class LedgerWriter {
                 }
             }
         }
-        spill(new ArrayList<>(batch));
+        writeSpill(new ArrayList<>(batch)); // the writer thread's own file I/O
     }
 
     /** Inserts a batch; a duplicate request id (a replayed row) is skipped, row by row. */
@@ -345,15 +391,43 @@ public final class LedgerWriter {
         return s == null || s.length() <= max ? s : s.substring(0, max);
     }
 
-    /** Hands rows to the spill thread; once {@link #stop} has shut that down, writes them in the caller. */
-    private void spill(List<LedgerEntry> rows) {
-        try {
-            spiller.execute(() -> writeSpill(rows));
-        } catch (RejectedExecutionException e) {
-            writeSpill(rows);
+    /**
+     * Makes sure a spill thread takes from the spill queue. Invariant: whenever the spill queue is not empty,
+     * {@link #spillerActive} is true and a thread will look at the queue again; the thread clears the flag before its
+     * last look, so a row offered after that look finds the flag clear and starts another.
+     */
+    private void startSpiller() {
+        if (spillerActive.compareAndSet(false, true)) {
+            Thread thread = new Thread(this::spillLoop, "tollgate-ledger-spill");
+            thread.setDaemon(true);
+            thread.start();
         }
     }
 
+    private void spillLoop() {
+        List<LedgerEntry> batch = new ArrayList<>(batchSize);
+        while (true) {
+            LedgerEntry first;
+            try {
+                first = overflow.poll(SPILLER_IDLE.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                first = overflow.poll();
+            }
+            if (first == null) {
+                spillerActive.set(false);
+                if (overflow.isEmpty() || !spillerActive.compareAndSet(false, true)) {
+                    return;
+                }
+                continue;
+            }
+            batch.add(first);
+            overflow.drainTo(batch, batchSize - 1);
+            writeSpill(batch);
+            batch.clear();
+        }
+    }
+
+    /** Appends rows to the spill file. Never on an event loop: the spill, writer or stopping thread. */
     private void writeSpill(List<LedgerEntry> rows) {
         synchronized (spillLock) {
             try {
@@ -370,7 +444,9 @@ public final class LedgerWriter {
                 }
                 spilled.increment(rows.size());
             } catch (IOException | RuntimeException e) {
-                log.error("ledger: cannot spill {} rows to {}: {}", rows.size(), spillFile, e.getMessage());
+                lost.increment(rows.size());
+                lostLog.failure(rows.size() + " rows (the first request " + rows.get(0).requestId()
+                        + ") could not be written to the spill file " + spillFile + ": " + e.getMessage());
             } finally {
                 inFlight.addAndGet(-rows.size());
             }
@@ -388,8 +464,15 @@ public final class LedgerWriter {
             if (Files.exists(replaying)) {
                 replay(replaying);
             }
-            if (Files.exists(spillFile)) {
-                Files.move(spillFile, replaying);
+            boolean moved;
+            synchronized (spillLock) {
+                // not while the spill thread appends to it: rows spilled from now on go to a new file
+                moved = Files.exists(spillFile);
+                if (moved) {
+                    Files.move(spillFile, replaying);
+                }
+            }
+            if (moved) {
                 replay(replaying);
             }
         } catch (IOException | SQLException | RuntimeException e) {
@@ -409,15 +492,5 @@ public final class LedgerWriter {
         }
         Files.delete(file);
         log.info("ledger: replayed {} spilled rows", rows.size());
-    }
-
-    private static ExecutorService newSpiller() {
-        return Executors.newSingleThreadExecutor(r -> daemon(r, "tollgate-ledger-spill"));
-    }
-
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
     }
 }

@@ -20,13 +20,24 @@ import tools.jackson.databind.ObjectMapper;
  * every other event is scanned for boundaries and passed on untouched. The usage-only event (empty
  * {@code choices}) is removed when the gateway, not the client, asked for it.
  * <p>
- * Delivered events are kept (up to {@value #MAX_KEPT_BYTES} bytes) so that a stream that ends without usage (an
- * upstream that ignores {@code include_usage}, or a client that left) can be counted with the tokenizer.
+ * What was delivered is kept, within bounds, so that a stream that ends without usage (an upstream that ignores
+ * {@code include_usage}, or a client that left) can be counted with the tokenizer: the raw events up to
+ * {@value #MAX_KEPT_BYTES} bytes (no event is parsed on the way unless it must be), then only their delta text, up
+ * to {@value #MAX_KEPT_TEXT} characters (some 4,000 tokens: exact below it); the count of what was delivered beyond
+ * is extrapolated from the kept part's tokens per byte.
+ * <p>
+ * An event longer than {@value #MAX_EVENT_BYTES} bytes (an upstream that never ends its event) is not carried
+ * further: {@link #onChunk} throws {@link EventTooLargeException} and the stream is treated as broken.
  * Not thread-safe: one instance per stream, driven by one subscriber.
  */
 public final class SseUsageTap {
 
-    static final int MAX_KEPT_BYTES = 8 * 1024 * 1024;
+    /** Delivered bytes kept as they came, at most, per stream. */
+    public static final int MAX_KEPT_BYTES = 64 * 1024;
+    /** Delta text kept for counting, at most, per stream (characters; may be passed by one reduction's text). */
+    public static final int MAX_KEPT_TEXT = 16 * 1024;
+    /** The longest incomplete event carried between chunks. */
+    public static final int MAX_EVENT_BYTES = 1024 * 1024;
     private static final byte[] NO_BYTES = new byte[0];
     private static final byte[] USAGE_KEY = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
@@ -34,11 +45,16 @@ public final class SseUsageTap {
     private final ObjectMapper mapper;
     private final boolean dropUsageEvent;
     private byte[] carry = NO_BYTES;
+    /** Length of the event that outgrew {@link #MAX_EVENT_BYTES} (dropped), or 0. */
+    private long oversizedEvent;
     private Usage usage;
     private boolean done;
     private boolean sawData;
     private final List<byte[]> kept = new ArrayList<>();
     private long keptBytes;
+    private final StringBuilder keptText = new StringBuilder();
+    /** Delivered bytes whose delta text is in {@link #keptText}. */
+    private long textBytes;
     private long deliveredBytes;
 
     public SseUsageTap(ObjectMapper mapper, boolean dropUsageEvent) {
@@ -46,8 +62,16 @@ public final class SseUsageTap {
         this.dropUsageEvent = dropUsageEvent;
     }
 
-    /** Bytes to send to the client now (possibly empty). */
+    /**
+     * Bytes to send to the client now (possibly empty).
+     *
+     * @throws EventTooLargeException when an earlier chunk left an event longer than {@value #MAX_EVENT_BYTES}
+     *                                bytes (the complete events of that chunk were still returned)
+     */
     public byte[] onChunk(byte[] chunk) {
+        if (oversizedEvent > 0) {
+            throw new EventTooLargeException(oversizedEvent);
+        }
         byte[] data = carry.length == 0 ? chunk : concat(carry, chunk);
         int start = 0;
         int lastEnd = 0;
@@ -69,6 +93,11 @@ public final class SseUsageTap {
             lastEnd = end;
         }
         carry = lastEnd == data.length ? NO_BYTES : copy(data, lastEnd, data.length);
+        if (carry.length > MAX_EVENT_BYTES) {
+            // the complete events before it still go out; the next chunk (or the end) breaks the stream
+            oversizedEvent = carry.length;
+            carry = NO_BYTES;
+        }
         byte[] out = filtered != null ? filtered.toByteArray()
                 : lastEnd == data.length ? data : copy(data, 0, lastEnd);
         deliver(out);
@@ -78,8 +107,13 @@ public final class SseUsageTap {
     /**
      * What is left when the upstream ends: an unterminated last event, passed on as it is, unless it is the
      * usage-only event the gateway asked for.
+     *
+     * @throws EventTooLargeException when the last chunk left an event longer than {@value #MAX_EVENT_BYTES} bytes
      */
     public byte[] onComplete() {
+        if (oversizedEvent > 0) {
+            throw new EventTooLargeException(oversizedEvent);
+        }
         byte[] rest = carry;
         carry = NO_BYTES;
         if (rest.length > 0 && inspect(rest, 0, rest.length)) {
@@ -113,41 +147,77 @@ public final class SseUsageTap {
         return deliveredBytes;
     }
 
+    /** Delivered bytes kept as they came, not yet reduced to their delta text (at most {@value #MAX_KEPT_BYTES}). */
+    long keptBytes() {
+        return keptBytes;
+    }
+
+    /** Delta text kept for counting, in characters. */
+    int keptTextLength() {
+        return keptText.length();
+    }
+
     /**
      * Output tokens of what was delivered, counted with the tokenizer from the content, reasoning and tool-call
-     * deltas of the kept events.
+     * deltas of the kept events; what was delivered beyond them is scaled by their tokens per byte.
      */
     public long countDeliveredOutputTokens(TokenCounter counter) {
-        StringBuilder text = new StringBuilder();
+        StringBuilder text = new StringBuilder(keptText);
         for (byte[] bytes : kept) {
-            int start = 0;
-            int end;
-            while ((end = eventEnd(bytes, start)) >= 0 || start < bytes.length) {
-                int stop = end < 0 ? bytes.length : end;
-                appendDeltaText(bytes, start, stop, text);
-                start = stop;
-                if (end < 0) {
-                    break;
-                }
-            }
+            appendDeltaTexts(bytes, text);
         }
         long tokens = counter.count(text.toString());
-        if (keptBytes < deliveredBytes) {
+        long covered = textBytes + keptBytes;
+        if (covered < deliveredBytes) {
             // Beyond what was kept: scale by the bytes per token of the kept part (at least 1 token per 4 bytes).
-            long rest = deliveredBytes - keptBytes;
-            tokens += keptBytes > 0 && tokens > 0 ? rest * tokens / keptBytes : rest / 4;
+            long rest = deliveredBytes - covered;
+            tokens += covered > 0 && tokens > 0 ? rest * tokens / covered : rest / 4;
         }
         return tokens;
     }
 
+    /**
+     * Keeps what was delivered for counting, within bounds: the raw bytes up to {@value #MAX_KEPT_BYTES}; when they
+     * would pass it, they are reduced to their delta text (a stream of more than a few hundred events pays for
+     * parsing them once, a short one never), until {@value #MAX_KEPT_TEXT} characters are kept; after that nothing
+     * more is kept and the count of the rest is extrapolated.
+     */
     private void deliver(byte[] out) {
         if (out.length == 0) {
             return;
         }
         deliveredBytes += out.length;
-        if (keptBytes + out.length <= MAX_KEPT_BYTES) {
-            kept.add(out);
-            keptBytes += out.length;
+        if (keptText.length() >= MAX_KEPT_TEXT) {
+            return;
+        }
+        if (keptBytes + out.length > MAX_KEPT_BYTES) {
+            for (byte[] bytes : kept) {
+                appendDeltaTexts(bytes, keptText);
+            }
+            textBytes += keptBytes;
+            kept.clear();
+            keptBytes = 0;
+            if (out.length > MAX_KEPT_BYTES) {
+                appendDeltaTexts(out, keptText);
+                textBytes += out.length;
+                return;
+            }
+        }
+        kept.add(out);
+        keptBytes += out.length;
+    }
+
+    /** Appends the delta text of every event in {@code bytes} (whole events, the last possibly unterminated). */
+    private void appendDeltaTexts(byte[] bytes, StringBuilder text) {
+        int start = 0;
+        int end;
+        while ((end = eventEnd(bytes, start)) >= 0 || start < bytes.length) {
+            int stop = end < 0 ? bytes.length : end;
+            appendDeltaText(bytes, start, stop, text);
+            start = stop;
+            if (end < 0) {
+                break;
+            }
         }
     }
 
@@ -291,5 +361,16 @@ public final class SseUsageTap {
         byte[] out = new byte[to - from];
         System.arraycopy(data, from, out, 0, out.length);
         return out;
+    }
+
+    /**
+     * An upstream event grew past {@value #MAX_EVENT_BYTES} bytes without ending: the upstream is not sending
+     * Server-Sent Events as they are meant, and the stream is to be ended as broken.
+     */
+    public static final class EventTooLargeException extends RuntimeException {
+        EventTooLargeException(long bytes) {
+            super("a stream event grew to " + bytes + " bytes without ending (at most " + MAX_EVENT_BYTES
+                    + " are carried)");
+        }
     }
 }

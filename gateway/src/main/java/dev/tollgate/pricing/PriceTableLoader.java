@@ -38,9 +38,14 @@ public final class PriceTableLoader {
 
     /** Loads the folder, or throws {@link TableValidationException} listing every problem. */
     public static PriceTable load(Path folder) {
+        return load(TableSource.folder(folder));
+    }
+
+    /** Loads the price files of {@code source}, or throws {@link TableValidationException} listing every problem. */
+    public static PriceTable load(TableSource source) {
         List<String> problems = new ArrayList<>();
         Map<String, ProviderPrices> providers = new TreeMap<>();
-        for (Path file : priceFiles(folder, problems)) {
+        for (TableFile file : priceFiles(source, problems)) {
             ProviderPrices prices = loadFile(file, problems);
             if (prices == null) {
                 continue;
@@ -52,7 +57,7 @@ public final class PriceTableLoader {
             }
         }
         if (problems.isEmpty() && providers.isEmpty()) {
-            problems.add(folder + ": no price files (*.yaml) found");
+            problems.add(source + ": no price files (*.yaml) found");
         }
         if (!problems.isEmpty()) {
             throw new TableValidationException(problems);
@@ -60,15 +65,15 @@ public final class PriceTableLoader {
         return new PriceTable(Collections.unmodifiableMap(providers));
     }
 
-    /** The files this loader reads in {@code folder}, sorted by name. */
-    public static List<Path> priceFiles(Path folder, List<String> problems) {
-        return YamlNode.yamlFiles(folder, "pricing", "tollgate.pricing.location", name -> !name.startsWith("quality"), problems);
+    /** The files this loader reads in {@code source}, sorted by name. */
+    public static List<TableFile> priceFiles(TableSource source, List<String> problems) {
+        return source.yamlFiles("pricing", "tollgate.pricing.location", name -> !name.startsWith("quality"), problems);
     }
 
-    private static ProviderPrices loadFile(Path path, List<String> problems) {
-        String fileName = path.getFileName().toString();
+    private static ProviderPrices loadFile(TableFile file, List<String> problems) {
+        String fileName = file.name();
         int before = problems.size();
-        YamlNode root = YamlNode.parse(path, fileName, problems);
+        YamlNode root = YamlNode.parse(file, problems);
         if (root == null) {
             return null;
         }

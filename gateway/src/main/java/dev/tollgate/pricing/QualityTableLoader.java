@@ -29,11 +29,16 @@ public final class QualityTableLoader {
 
     /** Loads the quality files of {@code folder}; none at all gives an empty table. */
     public static QualityTable load(Path folder) {
+        return load(TableSource.folder(folder));
+    }
+
+    /** Loads the quality files of {@code source}; none at all gives an empty table. */
+    public static QualityTable load(TableSource source) {
         List<String> problems = new ArrayList<>();
         Map<String, EnumMap<TaskFamily, QualityScore>> scores = new HashMap<>();
-        for (Path file : files(folder, problems)) {
-            String name = file.getFileName().toString();
-            YamlNode root = YamlNode.parse(file, name, problems);
+        for (TableFile file : files(source, problems)) {
+            String name = file.name();
+            YamlNode root = YamlNode.parse(file, problems);
             if (root == null) {
                 continue;
             }
@@ -112,14 +117,14 @@ public final class QualityTableLoader {
     }
 
     /** quality.yaml first, then quality-*.yaml by name. */
-    static List<Path> files(Path folder, List<String> problems) {
-        List<Path> files = new ArrayList<>(YamlNode.yamlFiles(folder, "pricing", "tollgate.pricing.location",
+    static List<TableFile> files(TableSource source, List<String> problems) {
+        List<TableFile> files = new ArrayList<>(source.yamlFiles("pricing", "tollgate.pricing.location",
                 name -> name.equals("quality.yaml") || name.startsWith("quality-"), problems));
         // quality.yaml first, then the operators' files in name order, so theirs replace the shipped scores
         files.sort((a, b) -> {
-            boolean aMain = a.getFileName().toString().equals("quality.yaml");
-            boolean bMain = b.getFileName().toString().equals("quality.yaml");
-            return aMain != bMain ? (aMain ? -1 : 1) : a.compareTo(b);
+            boolean aMain = a.name().equals("quality.yaml");
+            boolean bMain = b.name().equals("quality.yaml");
+            return aMain != bMain ? (aMain ? -1 : 1) : a.name().compareTo(b.name());
         });
         return files;
     }

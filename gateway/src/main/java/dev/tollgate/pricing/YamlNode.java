@@ -2,11 +2,7 @@ package dev.tollgate.pricing;
 
 import java.io.IOException;
 import java.io.Reader;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
@@ -18,8 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
-import java.util.stream.Stream;
 
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -47,12 +41,13 @@ public final class YamlNode {
         this.problems = problems;
     }
 
-    /** Parses a file; syntax errors are added to {@code problems} and give null. */
-    public static YamlNode parse(Path path, String displayName, List<String> problems) {
+    /** Parses a table file; syntax errors are added to {@code problems} and give null. */
+    public static YamlNode parse(TableFile file, List<String> problems) {
+        String displayName = file.name();
         LoaderOptions options = new LoaderOptions();
         options.setAllowDuplicateKeys(false);
         options.setMaxAliasesForCollections(10);
-        try (Reader reader = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
+        try (Reader reader = file.open()) {
             Node root = new Yaml(options).compose(reader);
             if (root == null) {
                 problems.add(displayName + ": the file is empty");
@@ -66,28 +61,6 @@ public final class YamlNode {
         } catch (IOException | RuntimeException e) {
             problems.add(displayName + ": cannot be read: " + e.getMessage());
             return null;
-        }
-    }
-
-    /**
-     * The YAML files ({@code *.yaml}, {@code *.yml}, not hidden) of a table folder whose names {@code accept}
-     * takes, sorted by name; a missing or unreadable folder is reported as a problem naming the property to set.
-     * Shared by the price, quality and rules loaders.
-     */
-    public static List<Path> yamlFiles(Path folder, String what, String property, Predicate<String> accept,
-            List<String> problems) {
-        if (!Files.isDirectory(folder)) {
-            problems.add(folder + ": the " + what + " folder does not exist (set " + property + ")");
-            return List.of();
-        }
-        try (Stream<Path> files = Files.list(folder)) {
-            return files.filter(p -> {
-                String name = p.getFileName().toString();
-                return (name.endsWith(".yaml") || name.endsWith(".yml")) && !name.startsWith(".") && accept.test(name);
-            }).sorted().toList();
-        } catch (IOException | UncheckedIOException e) {
-            problems.add(folder + ": cannot list: " + e.getMessage());
-            return List.of();
         }
     }
 

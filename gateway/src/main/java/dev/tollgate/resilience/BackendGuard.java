@@ -108,7 +108,8 @@ public final class BackendGuard {
     /**
      * The attempt failed before its first byte reached the client. Breaker failures count against the offering;
      * the client's own errors (4xx) do not. The provider's breaker counts only transport failures (connection
-     * failed, no first byte in time); any other failure means the provider answered, a success for it. A 429 or
+     * failed, no first byte in time); a call that found no free connection never reached it; any other failure
+     * means the provider answered, a success for it. A 429 or
      * 503 with a {@code retry-after} cools the offering down for that long (capped), through its breaker.
      */
     public void failed(AttemptOutcome outcome, Throwable cause, long elapsedNanos, Duration coolDown) {
@@ -119,6 +120,8 @@ public final class BackendGuard {
         }
         if (outcome == AttemptOutcome.CONNECT_ERROR || outcome == AttemptOutcome.TIMEOUT) {
             providerBreaker.onError(elapsedNanos, TimeUnit.NANOSECONDS, cause);
+        } else if (outcome == AttemptOutcome.POOL_EXHAUSTED) {
+            providerBreaker.releasePermission(); // nothing reached the provider: neither a success nor a failure
         } else {
             providerBreaker.onSuccess(elapsedNanos, TimeUnit.NANOSECONDS);
         }

@@ -22,6 +22,8 @@ import dev.tollgate.budget.Scope;
 import dev.tollgate.pricing.Capability;
 import dev.tollgate.pricing.TaskFamily;
 import dev.tollgate.pricing.TableValidationException;
+import dev.tollgate.pricing.TableFile;
+import dev.tollgate.pricing.TableSource;
 import dev.tollgate.pricing.YamlNode;
 
 /**
@@ -51,6 +53,11 @@ public final class RulesLoader {
     }
 
     public static RoutingRules load(Path folder) {
+        return load(TableSource.folder(folder));
+    }
+
+    /** Loads the rules files of {@code source}, or throws {@link TableValidationException} listing every problem. */
+    public static RoutingRules load(TableSource source) {
         List<String> problems = new ArrayList<>();
         Map<String, String> teams = new TreeMap<>();
         Map<String, Principal> keys = new HashMap<>();
@@ -59,9 +66,8 @@ public final class RulesLoader {
         Map<String, RouteAlias> aliases = new TreeMap<>();
         Map<String, BudgetSpec> budgets = new TreeMap<>();
         Map<String, RateLimitSpec> rateLimits = new TreeMap<>();
-        for (Path file : files(folder, problems)) {
-            String name = file.getFileName().toString();
-            YamlNode root = YamlNode.parse(file, name, problems);
+        for (TableFile file : files(source, problems)) {
+            YamlNode root = YamlNode.parse(file, problems);
             if (root == null) {
                 continue;
             }
@@ -325,8 +331,8 @@ public final class RulesLoader {
     }
 
     /** The files this loader reads, sorted by name. */
-    public static List<Path> files(Path folder, List<String> problems) {
-        return YamlNode.yamlFiles(folder, "routing-rules", "tollgate.rules.location", name -> true, problems);
+    public static List<TableFile> files(TableSource source, List<String> problems) {
+        return source.yamlFiles("routing-rules", "tollgate.rules.location", name -> true, problems);
     }
 
 }

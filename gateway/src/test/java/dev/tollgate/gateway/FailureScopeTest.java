@@ -16,6 +16,7 @@ class FailureScopeTest {
     @CsvSource({
         "CONNECT_ERROR, 0,   upstream_unreachable,              true",
         "TIMEOUT,       0,   upstream_timeout,                  true",
+        "POOL_EXHAUSTED, 0,  upstream_connections_exhausted,    true",
         "HTTP_5XX,      500, upstream_error,                    true",
         "HTTP_5XX,      502, upstream_error,                    true",
         "HTTP_5XX,      503, upstream_error,                    true",

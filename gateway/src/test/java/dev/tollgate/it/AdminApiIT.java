@@ -98,6 +98,34 @@ class AdminApiIT extends GatewayITSupport {
     }
 
     @Test
+    void healthShowsStatusesToAnyoneAndItsDetailsOnlyToTheAdminKey() throws Exception {
+        JsonNode health = JSON.readTree(admin("GET", "/actuator/health", null, null).body());
+        assertThat(health.path("status").asString()).isEqualTo("UP");
+        assertThat(health.path("components").path("budgetStore").path("status").asString()).isEqualTo("UP");
+        assertThat(health.path("components").path("backends").path("status").asString()).isEqualTo("UP");
+        assertThat(health.findValues("details")).as("no details without the admin key: %s", health).isEmpty();
+        assertThat(JSON.readTree(admin("GET", "/actuator/health/budgetStore", null, null).body()).has("details"))
+                .isFalse();
+        for (String probe : new String[] {"/actuator/health/liveness", "/actuator/health/readiness"}) {
+            HttpResponse<String> response = admin("GET", probe, null, null);
+            assertThat(response.statusCode()).as(probe).isEqualTo(200);
+            assertThat(JSON.readTree(response.body()).path("status").asString()).isEqualTo("UP");
+        }
+
+        assertError(admin("GET", "/actuator/health/details", null, null), 401, "invalid_api_key");
+        assertError(admin("GET", "/actuator/health/details", null, ALPHA), 401, "invalid_api_key");
+        assertError(admin("GET", "/actuator/health/details/budgetStore", null, "sk-wrong"), 401, "invalid_api_key");
+
+        HttpResponse<String> details = admin("GET", "/actuator/health/details", null, ADMIN);
+        assertThat(details.statusCode()).as(details.body()).isEqualTo(200);
+        JsonNode components = JSON.readTree(details.body()).path("components");
+        assertThat(components.path("budgetStore").path("details").path("store").asString()).isEqualTo("memory");
+        assertThat(components.path("backends").path("details").has("circuitBreakers")).isTrue();
+        JsonNode store = JSON.readTree(admin("GET", "/actuator/health/details/budgetStore", null, ADMIN).body());
+        assertThat(store.path("details").path("store").asString()).isEqualTo("memory");
+    }
+
+    @Test
     void theAdminKeyDoesNotOpenTheGatewayApi() throws Exception {
         assertThat(get(ADMIN, "/v1/budgets").statusCode()).isEqualTo(401);
     }

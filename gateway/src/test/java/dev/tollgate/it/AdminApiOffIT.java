@@ -10,6 +10,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Without {@code tollgate.admin.key-hash} (the shared test context) the admin API is off: every {@code /admin} call,
@@ -36,5 +37,19 @@ class AdminApiOffIT extends GatewayITSupport {
             assertThat(error.path("type").asString()).isEqualTo("invalid_request_error");
             assertThat(error.path("message").asString()).contains("tollgate.admin.key-hash").contains("hash-key");
         }
+    }
+
+    @Test
+    void healthDetailsAreA404SayingHowToTurnTheAdminApiOnAndTheStatusStaysOpen() throws Exception {
+        HttpResponse<String> details = HTTP.send(HttpRequest.newBuilder(uri("/actuator/health/details"))
+                .timeout(Duration.ofSeconds(20)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(uri("/actuator/health"))
+                .timeout(Duration.ofSeconds(20)).GET().build(), HttpResponse.BodyHandlers.ofString());
+
+        AdminApiIT.assertError(details, 404, "admin_api_disabled");
+        assertThat(health.statusCode()).isEqualTo(200);
+        JsonNode root = JsonMapper.builder().build().readTree(health.body());
+        assertThat(root.path("status").asString()).isEqualTo("UP");
+        assertThat(root.findValues("details")).as("no details: %s", health.body()).isEmpty();
     }
 }

@@ -52,6 +52,8 @@ import tools.jackson.databind.json.JsonMapper;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BudgetConcurrencyIT {
 
+    /** Opens the health details ({@code /actuator/health/details}). */
+    static final String ADMIN_KEY = "sk-test-admin-key";
     static final String GAMMA = "sk-test-gamma";
     static final String DELTA = "sk-test-delta";
     static final int MAX_TOKENS = 50;
@@ -157,7 +159,8 @@ class BudgetConcurrencyIT {
                 "--tollgate.providers.fake-openai.type=openai",
                 "--tollgate.providers.fake-openai.base-url=" + url,
                 "--tollgate.providers.fake-openai.api-key=sk-upstream",
-                "--tollgate.providers.fake-openai.prices=openai");
+                "--tollgate.providers.fake-openai.prices=openai",
+                "--tollgate.admin.key-hash=" + KeyHasher.hash(ADMIN_KEY));
     }
 
     static void close(ConfigurableApplicationContext context) {
@@ -295,7 +298,7 @@ class BudgetConcurrencyIT {
                 (s.gateway().equals("A") ? afterA : afterB).add(r);
             }
         }
-        JsonNode health = JSON.readTree(get(b, null, "/actuator/health").body());
+        JsonNode health = JSON.readTree(get(b, ADMIN_KEY, "/actuator/health/details").body());
         JsonNode healthA = JSON.readTree(get(a, null, "/actuator/health").body());
         int readinessA = get(a, null, "/actuator/health/readiness").statusCode();
         int readinessB = get(b, null, "/actuator/health/readiness").statusCode();

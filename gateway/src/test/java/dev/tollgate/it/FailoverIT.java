@@ -35,6 +35,7 @@ import org.springframework.test.context.DynamicPropertySource;
 
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import dev.tollgate.auth.KeyHasher;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -86,6 +87,7 @@ class FailoverIT extends GatewayITSupport {
         r.add("tollgate.providers.o-flaky.resilience.provider-breaker.permitted-calls-in-half-open-state", () -> "1");
         r.add("tollgate.resilience.deadline", () -> "2500ms");
         r.add("tollgate.rules.location", () -> "src/test/resources/rules-failover");
+        r.add("tollgate.admin.key-hash", () -> KeyHasher.hash(AdminApiIT.ADMIN)); // opens the health details
     }
 
     private static void backend(DynamicPropertyRegistry r, String id, String prices, String url) {
@@ -793,7 +795,7 @@ class FailoverIT extends GatewayITSupport {
     }
 
     private JsonNode backendsHealth() throws Exception {
-        HttpResponse<String> response = get(null, "/actuator/health/backends");
+        HttpResponse<String> response = get(AdminApiIT.ADMIN, "/actuator/health/details/backends");
         assertThat(response.statusCode()).isEqualTo(200);
         return JSON.readTree(response.body());
     }

@@ -7,6 +7,7 @@ import static dev.tollgate.metering.SseStreams.event;
 import static dev.tollgate.metering.SseStreams.events;
 import static dev.tollgate.metering.SseStreams.feed;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -233,5 +234,88 @@ class SseUsageTapTest {
         // the deltas counted one by one would give more: the count is of the joined text
         assertThat(DELTAS.stream().mapToInt(counter::count).sum()).isGreaterThan(2);
         assertThat(tap.deliveredBytes()).isEqualTo(bytes(events).length);
+    }
+
+    @Test
+    void aLongStreamKeepsAtMostTheBoundAndItsCountIsExtrapolatedClosely() {
+        TokenCounter counter = new TokenCounter();
+        List<String> deltas = wordDeltas(20_000, 1, 7);
+        List<String> events = events(deltas, false, "\n");
+        byte[] stream = bytes(events);
+        SseUsageTap tap = new SseUsageTap(MAPPER, true);
+
+        feed(tap, stream, cutsEvery(4096, stream.length));
+
+        assertThat(stream.length).as("the stream is far longer than what is kept").isGreaterThan(
+                16 * SseUsageTap.MAX_KEPT_BYTES);
+        assertThat(tap.keptBytes()).isLessThanOrEqualTo(SseUsageTap.MAX_KEPT_BYTES);
+        assertThat(tap.keptTextLength()).isLessThanOrEqualTo(SseUsageTap.MAX_KEPT_TEXT + SseUsageTap.MAX_KEPT_BYTES);
+        assertThat(tap.deliveredBytes()).isEqualTo(stream.length);
+        long exact = counter.count(String.join("", deltas));
+        long estimated = tap.countDeliveredOutputTokens(counter);
+        assertThat((double) Math.abs(estimated - exact) / exact).as("estimated %d of %d tokens", estimated, exact)
+                .isLessThan(0.02);
+    }
+
+    @Test
+    void aStreamOfAFewThousandTokensIsCountedExactlyFromItsKeptText() {
+        TokenCounter counter = new TokenCounter();
+        List<String> deltas = wordDeltas(800, 3, 11);
+        byte[] stream = bytes(events(deltas, false, "\n"));
+        SseUsageTap tap = new SseUsageTap(MAPPER, true);
+
+        feed(tap, stream, cutsEvery(1024, stream.length));
+
+        assertThat(stream.length).as("more than is kept raw").isGreaterThan(2 * SseUsageTap.MAX_KEPT_BYTES);
+        assertThat(tap.keptBytes()).isLessThanOrEqualTo(SseUsageTap.MAX_KEPT_BYTES);
+        assertThat(tap.countDeliveredOutputTokens(counter)).isEqualTo(counter.count(String.join("", deltas)));
+    }
+
+    @Test
+    void anEventThatNeverEndsBreaksTheStreamOnceItOutgrowsTheBound() {
+        SseUsageTap tap = new SseUsageTap(MAPPER, false);
+        String first = event(contentJson("Hello"), "\n");
+        byte[] endless = bytes("data: " + "x".repeat(2 * SseUsageTap.MAX_EVENT_BYTES));
+        int chunk = 64 * 1024;
+
+        assertThat(text(tap.onChunk(bytes(first)))).isEqualTo(first);
+        int from = 0;
+        // carried while it fits; the chunk that takes it past the bound still returns what completed before it
+        while (from + chunk <= SseUsageTap.MAX_EVENT_BYTES) {
+            assertThat(tap.onChunk(SseStreams.slice(endless, from, from + chunk))).isEmpty();
+            from += chunk;
+        }
+        assertThat(tap.onChunk(SseStreams.slice(endless, from, from + chunk))).isEmpty();
+        int next = from + chunk;
+
+        assertThatThrownBy(() -> tap.onChunk(SseStreams.slice(endless, next, next + chunk)))
+                .isInstanceOf(SseUsageTap.EventTooLargeException.class);
+        assertThatThrownBy(tap::onComplete).isInstanceOf(SseUsageTap.EventTooLargeException.class);
+        assertThat(tap.deliveredBytes()).isEqualTo(first.length());
+    }
+
+    /** {@code n} content deltas of one to {@code maxWords} words each, drawn from a fixed vocabulary (seeded). */
+    private static List<String> wordDeltas(int n, int maxWords, long seed) {
+        String[] words = {"the", "gateway", "routes", "each", "call", "to", "a", "backend", "and", "meters",
+                "tokens", "exactly", "streams", "pass", "through", "chunk", "by", "budget", "price", "table",
+                "Überprüfung", "naïve", "42", "1.5e3", "(x)", "{\"k\":1}", "\u4e2d\u6587", "emoji \ud83d\ude00"};
+        java.util.Random random = new java.util.Random(seed);
+        List<String> deltas = new java.util.ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            StringBuilder delta = new StringBuilder();
+            for (int w = random.nextInt(maxWords); w >= 0; w--) {
+                delta.append(' ').append(words[random.nextInt(words.length)]);
+            }
+            deltas.add(delta.toString());
+        }
+        return deltas;
+    }
+
+    private static List<Integer> cutsEvery(int step, int length) {
+        List<Integer> cuts = new java.util.ArrayList<>();
+        for (int at = step; at < length; at += step) {
+            cuts.add(at);
+        }
+        return cuts;
     }
 }
