@@ -14,7 +14,8 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.tollgate.api.ApiError;
-import dev.tollgate.api.ChatRequest;
+import dev.tollgate.call.CallRequest;
+import dev.tollgate.call.WireFormat;
 import dev.tollgate.api.GatewayException;
 import dev.tollgate.auth.Principal;
 import dev.tollgate.budget.AdmitRequest;
@@ -31,7 +32,7 @@ import dev.tollgate.budget.RateState;
 import dev.tollgate.budget.ReservationPlan;
 import dev.tollgate.metering.BudgetMetrics;
 import dev.tollgate.metering.CallRecord;
-import dev.tollgate.metering.Outcome;
+import dev.tollgate.call.Outcome;
 import dev.tollgate.pricing.PricedModel;
 import dev.tollgate.routing.Candidate;
 import dev.tollgate.routing.Decision;
@@ -100,7 +101,7 @@ public final class AdmissionFilter implements GlobalFilter, Ordered {
             return chain.filter(exchange);
         }
         Instant now = call.startedAt();
-        ChatRequest chat = call.request();
+        CallRequest chat = call.request();
         ReservationPlan plan = plan(chat, decision.candidates(), applicable.downgradeToFit());
         long[] amounts = plan.amounts();
         boolean hard = applicable.hasHard();
@@ -129,7 +130,8 @@ public final class AdmissionFilter implements GlobalFilter, Ordered {
                 .flatMap(result -> {
                     HttpHeaders headers = exchange.getResponse().getHeaders();
                     budgetHeaders(headers, result.budgets());
-                    rateHeaders(headers, result.rates());
+                    RateHeaders.set(headers, result.rates(),
+                            Ingress.format(exchange) == WireFormat.ANTHROPIC_MESSAGES ? now : null);
                     metrics.observed(p.team(), applicable, result);
                     if (!result.admitted()) {
                         call.settlement(null); // nothing was reserved
@@ -151,7 +153,7 @@ public final class AdmissionFilter implements GlobalFilter, Ordered {
     }
 
     /** The reservation plan of a call over the decision's candidates, in routing order. */
-    static ReservationPlan plan(ChatRequest chat, List<Candidate> candidates, boolean downgrade, int minOutput) {
+    static ReservationPlan plan(CallRequest chat, List<Candidate> candidates, boolean downgrade, int minOutput) {
         int n = candidates.size();
         long[] input = new long[n];
         long[] output = new long[n];
@@ -169,7 +171,7 @@ public final class AdmissionFilter implements GlobalFilter, Ordered {
         return new ReservationPlan(input, output, prompt, requested, chat.choices(), minOutput, downgrade);
     }
 
-    private ReservationPlan plan(ChatRequest chat, List<Candidate> candidates, boolean downgrade) {
+    private ReservationPlan plan(CallRequest chat, List<Candidate> candidates, boolean downgrade) {
         return plan(chat, candidates, downgrade, minCappedOutput);
     }
 
@@ -259,10 +261,6 @@ public final class AdmissionFilter implements GlobalFilter, Ordered {
             }
         }
         headers.set(Headers.BUDGET_REMAINING_USD, usd(Math.max(0, tightest.remainingNanos())));
-    }
-
-    private static void rateHeaders(HttpHeaders headers, List<RateState> states) {
-        RateHeaders.set(headers, states);
     }
 
     private static BudgetSpec spec(Applicable applicable, String counterKey) {

@@ -1,5 +1,7 @@
 package dev.tollgate.metering;
 
+import dev.tollgate.call.AttemptOutcome;
+import dev.tollgate.call.Outcome;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.EnumMap;

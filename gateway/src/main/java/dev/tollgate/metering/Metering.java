@@ -3,6 +3,8 @@ package dev.tollgate.metering;
 import java.math.BigDecimal;
 import java.util.List;
 
+import dev.tollgate.call.Outcome;
+import dev.tollgate.call.StreamUsage;
 import dev.tollgate.pricing.CostCalculator;
 import dev.tollgate.pricing.PriceRow;
 import dev.tollgate.pricing.Usage;
@@ -105,7 +107,7 @@ public final class Metering {
         if (call.provider() == null || call.request() == null) {
             return null;
         }
-        SseUsageTap tap = call.tap();
+        StreamUsage tap = call.tap();
         if (tap != null && tap.reportedUsage() != null) {
             return tap.reportedUsage();
         }
@@ -115,7 +117,7 @@ public final class Metering {
             return null;
         }
         long prompt = call.request().promptTokens(tokens);
-        long output = tap != null ? tap.countDeliveredOutputTokens(tokens) : 0;
+        long output = tap != null ? tap.countDeliveredOutputTokens(tokens::count) : 0;
         return new Usage(prompt, 0, 0, output, 0, true);
     }
 }

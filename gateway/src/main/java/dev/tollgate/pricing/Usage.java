@@ -10,14 +10,21 @@ public record Usage(
         long inputTokens,
         long cachedInputTokens,
         long cacheWriteTokens,
+        long cacheWrite1hTokens,
         long outputTokens,
         long reasoningTokens,
         boolean estimated) {
 
-    public static final Usage NONE = new Usage(0, 0, 0, 0, 0, false);
+    public static final Usage NONE = new Usage(0, 0, 0, 0, 0, 0, false);
+
+    /** Usage without 1-hour cache writes ({@code cacheWriteTokens} are 5-minute writes). */
+    public Usage(long inputTokens, long cachedInputTokens, long cacheWriteTokens, long outputTokens,
+            long reasoningTokens, boolean estimated) {
+        this(inputTokens, cachedInputTokens, cacheWriteTokens, 0, outputTokens, reasoningTokens, estimated);
+    }
 
     public Usage {
-        if (inputTokens < 0 || cachedInputTokens < 0 || cacheWriteTokens < 0 || outputTokens < 0 || reasoningTokens < 0) {
+        if (inputTokens < 0 || cachedInputTokens < 0 || cacheWriteTokens < 0 || cacheWrite1hTokens < 0 || outputTokens < 0 || reasoningTokens < 0) {
             throw new IllegalArgumentException("token counts must be >= 0, but were input=" + inputTokens
                     + " cached=" + cachedInputTokens + " cacheWrite=" + cacheWriteTokens + " output=" + outputTokens
                     + " reasoning=" + reasoningTokens);
@@ -26,7 +33,7 @@ public record Usage(
 
     /** All prompt-side tokens: uncached input, cached reads and cache writes. */
     public long promptTokens() {
-        return inputTokens + cachedInputTokens + cacheWriteTokens;
+        return inputTokens + cachedInputTokens + cacheWriteTokens + cacheWrite1hTokens;
     }
 
     public long totalTokens() {

@@ -1,5 +1,6 @@
 package dev.tollgate.budget;
 
+import dev.tollgate.call.Outcome;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;

@@ -22,7 +22,7 @@ import org.reactivestreams.Subscription;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.mock.http.server.reactive.MockServerHttpResponse;
 
-import dev.tollgate.api.ChatRequest;
+import dev.tollgate.wire.openai.ChatRequest;
 import dev.tollgate.auth.Principal;
 import dev.tollgate.config.TollgateProperties;
 import dev.tollgate.config.TollgateProperties.BackendResilience;
@@ -36,7 +36,7 @@ import dev.tollgate.pricing.PriceRow;
 import dev.tollgate.pricing.PricedModel;
 import dev.tollgate.pricing.TaskFamily;
 import dev.tollgate.providers.Backend;
-import dev.tollgate.providers.OpenAiWire;
+import dev.tollgate.wire.openai.OpenAiWire;
 import dev.tollgate.providers.UpstreamCall;
 import dev.tollgate.providers.UpstreamHandler;
 import dev.tollgate.resilience.BackendGuard;

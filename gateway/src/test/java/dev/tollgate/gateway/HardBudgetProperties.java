@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import dev.tollgate.api.ChatRequest;
+import dev.tollgate.wire.openai.ChatRequest;
 import dev.tollgate.auth.Principal;
 import dev.tollgate.budget.AdmitRequest;
 import dev.tollgate.budget.AdmitResult;

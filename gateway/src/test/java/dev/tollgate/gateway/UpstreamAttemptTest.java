@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import dev.tollgate.config.TollgateProperties;
 import dev.tollgate.config.TollgateProperties.BackendResilience;
 import dev.tollgate.metering.Attempt;
-import dev.tollgate.metering.AttemptOutcome;
+import dev.tollgate.call.AttemptOutcome;
 import dev.tollgate.resilience.BackendGuard;
 import dev.tollgate.resilience.BackendGuards;
 import io.github.resilience4j.bulkhead.Bulkhead;

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import dev.tollgate.config.TollgateProperties;
 import dev.tollgate.config.TollgateProperties.BackendResilience;
 import dev.tollgate.it.MutableClock;
-import dev.tollgate.metering.AttemptOutcome;
+import dev.tollgate.call.AttemptOutcome;
 import dev.tollgate.routing.Health;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 

@@ -1,4 +1,4 @@
-package dev.tollgate.metering;
+package dev.tollgate.wire.openai;
 
 import static dev.tollgate.metering.SseStreams.MAPPER;
 import static dev.tollgate.metering.SseStreams.bytes;

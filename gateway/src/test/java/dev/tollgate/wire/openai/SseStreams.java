@@ -1,4 +1,4 @@
-package dev.tollgate.metering;
+package dev.tollgate.wire.openai;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

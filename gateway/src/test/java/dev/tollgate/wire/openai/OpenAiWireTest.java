@@ -1,4 +1,4 @@
-package dev.tollgate.providers;
+package dev.tollgate.wire.openai;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import dev.tollgate.api.ChatRequest;
+import dev.tollgate.wire.openai.ChatRequest;
 import dev.tollgate.pricing.OutputCapField;
 import dev.tollgate.pricing.Usage;
 import tools.jackson.databind.JsonNode;

@@ -1,9 +1,10 @@
 package dev.tollgate.providers;
 
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 
-import dev.tollgate.config.TollgateProperties;
+import dev.tollgate.call.WireFormat;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -13,24 +14,33 @@ import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 
 /**
- * Any OpenAI-compatible Chat Completions API (OpenAI, Azure OpenAI v1, DeepSeek, Groq, Together, Mistral,
- * DeepInfra, vLLM, Ollama, llama.cpp, ...), over a pooled Reactor Netty client built once. The URL and the
- * provider's key come from configuration only; the client's own headers (its gateway key included) are never
- * forwarded. The response body is handed on chunk by chunk, never aggregated here. Thread-safe.
+ * A provider's HTTP API, over a pooled Reactor Netty client built once: any OpenAI-compatible Chat Completions API
+ * ({@code type: openai}: OpenAI, Azure OpenAI v1, DeepSeek, Groq, Together, Mistral, DeepInfra, vLLM, Ollama,
+ * llama.cpp, ...; {@code POST <base-url>/chat/completions}) or Anthropic's Messages API ({@code type: anthropic};
+ * {@code POST <base-url>/messages} with {@code x-api-key} and {@code anthropic-version}). The URL and the provider's
+ * key come from configuration only; of the client's own headers only those the settings name are passed on (never
+ * its gateway key, which the rules refuse to name). The response body is handed on chunk by chunk, never
+ * aggregated here. Thread-safe.
  */
-final class OpenAiBackend implements Backend {
+final class HttpBackend implements Backend {
 
     private final String id;
     private final String priceTable;
     private final HttpClient client;
     private final String url;
 
-    OpenAiBackend(String id, TollgateProperties.Provider config, HttpClient base) {
-        this.id = id;
-        this.priceTable = config.prices() != null ? config.prices() : id;
+    private final List<String> forwardHeaders;
+    private final WireFormat format;
+
+    HttpBackend(BackendSettings config, HttpClient base, WireFormat format) {
+        this.id = config.id();
+        this.format = format;
+        this.priceTable = config.priceTable();
+        this.forwardHeaders = config.forwardHeaders();
         String root = config.baseUrl().endsWith("/") ? config.baseUrl().substring(0, config.baseUrl().length() - 1)
                 : config.baseUrl();
-        this.url = URI.create(root + "/chat/completions").toString();
+        boolean anthropic = format == WireFormat.ANTHROPIC_MESSAGES;
+        this.url = URI.create(root + (anthropic ? "/messages" : "/chat/completions")).toString();
         String keyHeader = config.apiKeyHeader();
         String key = config.apiKey();
         Map<String, String> extra = config.headers();
@@ -39,6 +49,9 @@ final class OpenAiBackend implements Backend {
                 .headers(h -> {
                     h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
                     h.set(HttpHeaderNames.ACCEPT, "application/json, text/event-stream");
+                    if (anthropic) {
+                        h.set("anthropic-version", config.anthropicVersion());
+                    }
                     extra.forEach(h::set);
                     if (!key.isEmpty()) {
                         h.set(keyHeader, "authorization".equalsIgnoreCase(keyHeader) ? "Bearer " + key : key);
@@ -57,6 +70,11 @@ final class OpenAiBackend implements Backend {
     }
 
     @Override
+    public WireFormat format() {
+        return format;
+    }
+
+    @Override
     public boolean simulated() {
         return false;
     }
@@ -66,7 +84,10 @@ final class OpenAiBackend implements Backend {
         byte[] body = call.body();
         return client.post()
                 .uri(url)
-                .send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)))
+                .send((request, out) -> {
+                    Forwarding.copy(forwardHeaders, call, request.requestHeaders());
+                    return out.send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)));
+                })
                 .response((response, content) -> handler.handle(response.status().code(),
                         response.responseHeaders().get(HttpHeaderNames.CONTENT_TYPE),
                         response.responseHeaders().get(HttpHeaderNames.RETRY_AFTER),
@@ -75,6 +96,6 @@ final class OpenAiBackend implements Backend {
 
     @Override
     public String toString() {
-        return "OpenAiBackend[" + id + " -> " + url + "]";
+        return "HttpBackend[" + id + " (" + format.label() + ") -> " + url + "]";
     }
 }

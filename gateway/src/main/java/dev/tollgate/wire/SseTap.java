@@ -1,27 +1,26 @@
-package dev.tollgate.metering;
+package dev.tollgate.wire;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.ToIntFunction;
 
+import dev.tollgate.call.StreamUsage;
 import dev.tollgate.pricing.Usage;
-import dev.tollgate.providers.OpenAiWire;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
 
 /**
- * Watches an OpenAI-style Server-Sent Events stream as it passes, without holding it back.
+ * Watches a Server-Sent Events stream as it passes, without holding it back; each wire format says what its events
+ * mean ({@link #inspect}, {@link #appendDeltaText}).
  * <p>
  * Invariant: every complete event (ended by a blank line) that arrived is in the output of the same
  * {@link #onChunk} call, in order; only an incomplete tail is carried to the next chunk, because half an event is
  * of no use to a client. When a chunk ends on an event boundary and nothing is dropped (the common case) the chunk
- * is returned as it came, without a copy. An event is parsed only when it carries a {@code "usage": {...}} object;
- * every other event is scanned for boundaries and passed on untouched. The usage-only event (empty
- * {@code choices}) is removed when the gateway, not the client, asked for it.
+ * is returned as it came, without a copy. Events are scanned for boundaries and passed on untouched; a format parses
+ * only the few events that carry usage.
  * <p>
- * What was delivered is kept, within bounds, so that a stream that ends without usage (an upstream that ignores
- * {@code include_usage}, or a client that left) can be counted with the tokenizer: the raw events up to
+ * What was delivered is kept, within bounds, so that a stream that ends without usage (an upstream that does not
+ * report it, or a client that left) can be counted with the tokenizer: the raw events up to
  * {@value #MAX_KEPT_BYTES} bytes (no event is parsed on the way unless it must be), then only their delta text, up
  * to {@value #MAX_KEPT_TEXT} characters (some 4,000 tokens: exact below it); the count of what was delivered beyond
  * is extrapolated from the kept part's tokens per byte.
@@ -30,7 +29,7 @@ import tools.jackson.databind.ObjectMapper;
  * further: {@link #onChunk} throws {@link EventTooLargeException} and the stream is treated as broken.
  * Not thread-safe: one instance per stream, driven by one subscriber.
  */
-public final class SseUsageTap {
+public abstract class SseTap implements StreamUsage {
 
     /** Delivered bytes kept as they came, at most, per stream. */
     public static final int MAX_KEPT_BYTES = 64 * 1024;
@@ -39,11 +38,6 @@ public final class SseUsageTap {
     /** The longest incomplete event carried between chunks. */
     public static final int MAX_EVENT_BYTES = 1024 * 1024;
     private static final byte[] NO_BYTES = new byte[0];
-    private static final byte[] USAGE_KEY = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
-
-    private final ObjectMapper mapper;
-    private final boolean dropUsageEvent;
     private byte[] carry = NO_BYTES;
     /** Length of the event that outgrew {@link #MAX_EVENT_BYTES} (dropped), or 0. */
     private long oversizedEvent;
@@ -57,10 +51,6 @@ public final class SseUsageTap {
     private long textBytes;
     private long deliveredBytes;
 
-    public SseUsageTap(ObjectMapper mapper, boolean dropUsageEvent) {
-        this.mapper = mapper;
-        this.dropUsageEvent = dropUsageEvent;
-    }
 
     /**
      * Bytes to send to the client now (possibly empty).
@@ -82,7 +72,7 @@ public final class SseUsageTap {
                 break;
             }
             boolean drop = inspect(data, start, end);
-            sawData = sawData || !drop && hasData(data, start, end);
+            sawData = sawData || !drop && isData(data, start, end);
             if (drop && filtered == null) {
                 filtered = new ByteArrayOutputStream(data.length);
                 filtered.write(data, 0, start);
@@ -119,17 +109,18 @@ public final class SseUsageTap {
         if (rest.length > 0 && inspect(rest, 0, rest.length)) {
             return NO_BYTES;
         }
-        sawData = sawData || hasData(rest, 0, rest.length);
+        sawData = sawData || rest.length > 0 && isData(rest, 0, rest.length);
         deliver(rest);
         return rest;
     }
 
     /** The usage the upstream reported, or null. */
+    @Override
     public Usage reportedUsage() {
         return usage;
     }
 
-    /** Whether {@code data: [DONE]} passed. */
+    /** Whether the event that ends a complete stream passed ({@code data: [DONE]}, {@code message_stop}). */
     public boolean sawDone() {
         return done;
     }
@@ -161,12 +152,13 @@ public final class SseUsageTap {
      * Output tokens of what was delivered, counted with the tokenizer from the content, reasoning and tool-call
      * deltas of the kept events; what was delivered beyond them is scaled by their tokens per byte.
      */
-    public long countDeliveredOutputTokens(TokenCounter counter) {
+    @Override
+    public long countDeliveredOutputTokens(ToIntFunction<String> counter) {
         StringBuilder text = new StringBuilder(keptText);
         for (byte[] bytes : kept) {
             appendDeltaTexts(bytes, text);
         }
-        long tokens = counter.count(text.toString());
+        long tokens = counter.applyAsInt(text.toString());
         long covered = textBytes + keptBytes;
         if (covered < deliveredBytes) {
             // Beyond what was kept: scale by the bytes per token of the kept part (at least 1 token per 4 bytes).
@@ -221,51 +213,48 @@ public final class SseUsageTap {
         }
     }
 
-    /** Looks at one complete event; true when it is to be dropped. */
-    private boolean inspect(byte[] data, int start, int end) {
-        if (!done && indexOf(data, start, end, DONE) >= 0 && dataPayload(data, start, end).trim().equals("[DONE]")) {
-            done = true;
-            return false;
-        }
-        int key = indexOf(data, start, end, USAGE_KEY);
-        if (key < 0 || !objectFollows(data, key + USAGE_KEY.length, end)) {
-            return false;
-        }
-        JsonNode event;
-        try {
-            event = mapper.readTree(dataPayload(data, start, end));
-        } catch (RuntimeException e) {
-            return false;
-        }
-        Usage reported = OpenAiWire.usage(event.get("usage"));
-        if (reported != null) {
-            usage = reported;
-        }
-        JsonNode choices = event.get("choices");
-        return dropUsageEvent && reported != null && choices != null && choices.isArray() && choices.isEmpty();
+    /**
+     * Looks at one complete event (bytes {@code start} to {@code end}): records usage ({@link #reported}) and the
+     * stream's end ({@link #ended}); true when the event is to be dropped.
+     */
+    protected abstract boolean inspect(byte[] data, int start, int end);
+
+    /**
+     * Whether an event counts as the stream's first data for the client (commits the call): by default any event
+     * with a {@code data} field; comments and events without data never do.
+     */
+    protected boolean isData(byte[] data, int start, int end) {
+        return hasData(data, start, end);
     }
 
-    private void appendDeltaText(byte[] bytes, int start, int end, StringBuilder text) {
-        String payload = dataPayload(bytes, start, end).trim();
-        if (payload.isEmpty() || payload.charAt(0) != '{') {
-            return;
-        }
-        try {
-            for (JsonNode choice : mapper.readTree(payload).path("choices")) {
-                JsonNode delta = choice.path("delta");
-                text.append(delta.path("content").asString(""));
-                text.append(delta.path("reasoning_content").asString(""));
-                for (JsonNode call : delta.path("tool_calls")) {
-                    text.append(call.path("function").path("arguments").asString(""));
-                }
-            }
-        } catch (RuntimeException ignored) {
-            // not JSON: nothing to count
-        }
+    /** Appends the text of one event's deltas (text, reasoning, tool arguments), for counting. */
+    protected abstract void appendDeltaText(byte[] bytes, int start, int end, StringBuilder text);
+
+    /** The upstream reported usage (the latest report wins). */
+    protected final void reported(Usage reported) {
+        this.usage = reported;
+    }
+
+    /**
+     * An error the backend reported in the stream itself (Anthropic's {@code error} event), or null. Before any data
+     * it is the attempt's failure; after, the client has seen it.
+     */
+    public AnswerReader.UpstreamError streamError() {
+        return null;
+    }
+
+    /** The event that ends a complete stream passed. */
+    protected final void ended() {
+        this.done = true;
+    }
+
+    /** Whether the stream's end has passed. */
+    protected final boolean isEnded() {
+        return done;
     }
 
     /** Whether the event has a {@code data} field: a line {@code data} or starting with {@code data:}. */
-    static boolean hasData(byte[] data, int start, int end) {
+    public static boolean hasData(byte[] data, int start, int end) {
         int line = start;
         while (line < end) {
             int eol = line;
@@ -282,7 +271,7 @@ public final class SseUsageTap {
     }
 
     /** The joined {@code data:} lines of an event. */
-    static String dataPayload(byte[] data, int start, int end) {
+    public static String dataPayload(byte[] data, int start, int end) {
         StringBuilder sb = new StringBuilder();
         int line = start;
         while (line < end) {
@@ -307,7 +296,7 @@ public final class SseUsageTap {
     }
 
     /** The index just past the blank line ending the event that starts at {@code from}, or -1. */
-    static int eventEnd(byte[] data, int from) {
+    public static int eventEnd(byte[] data, int from) {
         for (int i = from; i < data.length - 1; i++) {
             if (data[i] == '\n') {
                 if (data[i + 1] == '\n') {
@@ -323,21 +312,7 @@ public final class SseUsageTap {
         return -1;
     }
 
-    private static boolean objectFollows(byte[] data, int i, int end) {
-        while (i < end && (data[i] == ' ' || data[i] == '\t')) {
-            i++;
-        }
-        if (i >= end || data[i] != ':') {
-            return false;
-        }
-        i++;
-        while (i < end && (data[i] == ' ' || data[i] == '\t')) {
-            i++;
-        }
-        return i < end && data[i] == '{';
-    }
-
-    static int indexOf(byte[] data, int from, int to, byte[] needle) {
+    public static int indexOf(byte[] data, int from, int to, byte[] needle) {
         outer:
         for (int i = from; i <= to - needle.length; i++) {
             for (int j = 0; j < needle.length; j++) {
@@ -368,7 +343,7 @@ public final class SseUsageTap {
      * Server-Sent Events as they are meant, and the stream is to be ended as broken.
      */
     public static final class EventTooLargeException extends RuntimeException {
-        EventTooLargeException(long bytes) {
+        public EventTooLargeException(long bytes) {
             super("a stream event grew to " + bytes + " bytes without ending (at most " + MAX_EVENT_BYTES
                     + " are carried)");
         }

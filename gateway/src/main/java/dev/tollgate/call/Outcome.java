@@ -1,4 +1,4 @@
-package dev.tollgate.metering;
+package dev.tollgate.call;
 
 import java.util.Locale;
 

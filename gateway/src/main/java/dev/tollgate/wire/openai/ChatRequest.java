@@ -1,13 +1,18 @@
-package dev.tollgate.api;
+package dev.tollgate.wire.openai;
 
 import java.util.EnumSet;
 import java.util.Set;
 
+import dev.tollgate.api.ApiError;
+import dev.tollgate.call.CallRequest;
+import dev.tollgate.call.PromptTokenCounter;
+import dev.tollgate.call.WireFormat;
 import dev.tollgate.pricing.Capability;
 import dev.tollgate.pricing.OutputCapField;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -17,7 +22,7 @@ import tools.jackson.databind.node.ObjectNode;
  * built only when something needs it (a body change, the tokenizer, the simulated backend). Not thread-safe: it
  * belongs to one call, and its memos ({@link #tree}, {@link #promptTokens}) are filled on that call's path.
  */
-public final class ChatRequest {
+public final class ChatRequest implements CallRequest {
 
     /** Most choices ({@code n}) one call may ask for, as OpenAI allows. */
     public static final int MAX_CHOICES = 128;
@@ -341,6 +346,7 @@ public final class ChatRequest {
     }
 
     /** The client's bytes, as received. */
+    @Override
     public byte[] body() {
         return body;
     }
@@ -353,35 +359,42 @@ public final class ChatRequest {
         return tree;
     }
 
+    @Override
     public String model() {
         return model;
     }
 
+    @Override
     public boolean stream() {
         return stream;
     }
 
     /** Whether the client itself asked for the usage chunk ({@code stream_options.include_usage}). */
+    @Override
     public boolean clientWantsUsage() {
         return clientWantsUsage;
     }
 
     /** {@code max_completion_tokens}, else {@code max_tokens}, else null. */
+    @Override
     public Integer maxOutputTokens() {
         return maxOutputTokens;
     }
 
     /** Capabilities the request uses: tools, images (vision), JSON schema output. */
+    @Override
     public Set<Capability> needs() {
         return needs;
     }
 
     /** {@code n}: the choices the provider generates (and bills) for this call; 1 when not sent. */
+    @Override
     public int choices() {
         return choices;
     }
 
     /** Image parts in the messages. */
+    @Override
     public int images() {
         return images;
     }
@@ -395,6 +408,7 @@ public final class ChatRequest {
      * adds {@value #TOOLS_OVERHEAD_TOKENS} for a provider's own tool-use prompt. Budgets reserve this, not the
      * tokenizer's count, so that no provider's count of the prompt can take a settled call past its reservation.
      */
+    @Override
     public long promptBoundTokens(int imageTokensMax) {
         return Math.max(0, body.length - imageUrlChars) + (long) images * imageTokensMax
                 + (needs.contains(Capability.TOOLS) ? TOOLS_OVERHEAD_TOKENS : 0);
@@ -440,17 +454,52 @@ public final class ChatRequest {
         return capField;
     }
 
-    /** Prompt tokens counted with the tokenizer, computed on first use and kept. */
+    @Override
     public long promptTokens(PromptTokenCounter counter) {
         if (promptTokens < 0) {
-            promptTokens = counter.count(tree());
+            promptTokens = counter.count(this);
         }
         return promptTokens;
     }
 
-    /** Counts the prompt tokens of a request tree. */
-    @FunctionalInterface
-    public interface PromptTokenCounter {
-        long count(ObjectNode request);
+    /**
+     * The prompt for counting, as OpenAI's recipe sees it: each message's role, name and content (text parts, images,
+     * other parts as JSON), its tool calls as JSON, then the tools' definitions as JSON.
+     */
+    @Override
+    public void walkPrompt(PromptVisitor visitor) {
+        ObjectNode request = tree();
+        for (JsonNode message : request.path("messages")) {
+            visitor.message(message.path("role").asString(""), message.has("name")
+                    ? message.path("name").asString("") : null);
+            JsonNode content = message.get("content");
+            if (content != null && content.isString()) {
+                visitor.text(content.stringValue());
+            } else if (content != null && content.isArray()) {
+                for (JsonNode part : content) {
+                    String type = part.path("type").asString("");
+                    if ("text".equals(type)) {
+                        visitor.text(part.path("text").asString(""));
+                    } else if (type.startsWith("image")) {
+                        visitor.image();
+                    } else {
+                        visitor.json(part.toString());
+                    }
+                }
+            }
+            JsonNode toolCalls = message.get("tool_calls");
+            if (toolCalls != null && toolCalls.isArray()) {
+                visitor.json(toolCalls.toString());
+            }
+        }
+        JsonNode tools = request.get("tools");
+        if (tools != null && tools.isArray()) {
+            visitor.json(tools.toString());
+        }
+    }
+
+    @Override
+    public WireFormat format() {
+        return WireFormat.OPENAI_CHAT;
     }
 }

@@ -1,4 +1,4 @@
-package dev.tollgate.api;
+package dev.tollgate.wire.openai;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;

@@ -1,6 +1,7 @@
-package dev.tollgate.providers;
+package dev.tollgate.wire.openai;
 
-import dev.tollgate.api.ChatRequest;
+import dev.tollgate.wire.openai.ChatRequest;
+import dev.tollgate.call.WireFormat;
 import dev.tollgate.pricing.OutputCapField;
 import dev.tollgate.pricing.Usage;
 import tools.jackson.core.JacksonException;
@@ -10,12 +11,14 @@ import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.ObjectNode;
+import dev.tollgate.wire.AnswerReader;
+import dev.tollgate.wire.SseTap;
 
 /**
  * The OpenAI Chat Completions wire format as every OpenAI-compatible backend speaks it: how a request is prepared
  * for the upstream, and how usage is read back. Stateless, thread-safe.
  */
-public final class OpenAiWire {
+public final class OpenAiWire implements AnswerReader {
 
     private final ObjectMapper mapper;
 
@@ -76,6 +79,7 @@ public final class OpenAiWire {
      *
      * @throws JacksonException when the body is not one well-formed JSON document (the relay answers 502)
      */
+    @Override
     public Usage usageOfResponse(byte[] body) {
         try (JsonParser parser = mapper.createParser(body)) {
             JsonToken first = parser.nextToken();
@@ -126,5 +130,51 @@ public final class OpenAiWire {
 
     public ObjectMapper mapper() {
         return mapper;
+    }
+
+    @Override
+    public WireFormat format() {
+        return WireFormat.OPENAI_CHAT;
+    }
+
+    /** The content and reasoning of every choice. */
+    @Override
+    public String answerText(byte[] body) {
+        StringBuilder text = new StringBuilder();
+        for (JsonNode choice : mapper.readTree(body).path("choices")) {
+            JsonNode message = choice.path("message");
+            text.append(message.path("content").asString(""));
+            text.append(message.path("reasoning_content").asString(""));
+            for (JsonNode call : message.path("tool_calls")) {
+                text.append(call.path("function").path("arguments").asString(""));
+            }
+        }
+        return text.toString();
+    }
+
+    @Override
+    public SseTap tap(boolean dropUsageEvent) {
+        return new SseUsageTap(mapper, dropUsageEvent);
+    }
+
+    /** {@code {"error": {"message", "type", "code", "param"}}}, or null. */
+    @Override
+    public UpstreamError error(byte[] body) {
+        try {
+            JsonNode root = mapper.readTree(body);
+            JsonNode error = root != null ? root.get("error") : null;
+            if (error == null || !error.isObject()) {
+                return null;
+            }
+            return new UpstreamError(text(error, "type"), text(error, "code"), error.path("message").asString(""),
+                    text(error, "param"));
+        } catch (RuntimeException notJson) {
+            return null;
+        }
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        return v == null || v.isNull() ? null : v.asString(null);
     }
 }

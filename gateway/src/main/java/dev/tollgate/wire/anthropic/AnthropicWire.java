@@ -1,0 +1,158 @@
+package dev.tollgate.wire.anthropic;
+
+import dev.tollgate.call.WireFormat;
+import dev.tollgate.pricing.Usage;
+import dev.tollgate.wire.AnswerReader;
+import dev.tollgate.wire.SseTap;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.exc.StreamReadException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * The Anthropic Messages wire format's usage, as Anthropic's API reports it: {@code input_tokens} (the prompt's
+ * uncached tokens), {@code cache_read_input_tokens}, {@code cache_creation_input_tokens} (with the 5-minute and
+ * 1-hour split in {@code cache_creation} when present) and {@code output_tokens} (thinking included). In a stream,
+ * {@code message_start} carries the prompt's counts and {@code message_delta} the final, cumulative output count
+ * (and updated prompt counts, when it sends them): output is never added up. Stateless, thread-safe.
+ */
+public final class AnthropicWire implements AnswerReader {
+
+    private final ObjectMapper mapper;
+
+    public AnthropicWire(ObjectMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    public ObjectMapper mapper() {
+        return mapper;
+    }
+
+    /** Usage from an Anthropic {@code usage} object; null when it has no counts. */
+    public static Usage usage(JsonNode usage) {
+        if (usage == null || !usage.isObject() || !usage.has("input_tokens") && !usage.has("output_tokens")) {
+            return null;
+        }
+        long input = count(usage, "input_tokens");
+        long read = count(usage, "cache_read_input_tokens");
+        long[] writes = writes(usage);
+        long output = count(usage, "output_tokens");
+        return new Usage(input, read, writes[0], writes[1], output, 0, false);
+    }
+
+    /**
+     * The final usage of a stream: the prompt's counts from {@code message_start}, updated by any the
+     * {@code message_delta}'s usage carries, and its cumulative {@code output_tokens}.
+     */
+    public static Usage finalUsage(Usage start, JsonNode delta) {
+        Usage base = start != null ? start : Usage.NONE;
+        if (delta == null || !delta.isObject()) {
+            return start;
+        }
+        long input = delta.has("input_tokens") && !delta.get("input_tokens").isNull()
+                ? count(delta, "input_tokens") : base.inputTokens();
+        long read = delta.has("cache_read_input_tokens") && !delta.get("cache_read_input_tokens").isNull()
+                ? count(delta, "cache_read_input_tokens") : base.cachedInputTokens();
+        long[] writes = delta.has("cache_creation_input_tokens")
+                && !delta.get("cache_creation_input_tokens").isNull() ? writes(delta)
+                : new long[] {base.cacheWriteTokens(), base.cacheWrite1hTokens()};
+        long output = delta.has("output_tokens") ? count(delta, "output_tokens") : base.outputTokens();
+        return new Usage(input, read, writes[0], writes[1], output, 0, false);
+    }
+
+    /** 5-minute and 1-hour cache writes: the split when Anthropic sends it, else every write as 5-minute. */
+    private static long[] writes(JsonNode usage) {
+        long total = count(usage, "cache_creation_input_tokens");
+        JsonNode split = usage.get("cache_creation");
+        if (split != null && split.isObject()) {
+            long fiveMinutes = count(split, "ephemeral_5m_input_tokens");
+            long oneHour = count(split, "ephemeral_1h_input_tokens");
+            if (fiveMinutes + oneHour > 0 || total == 0) {
+                return new long[] {fiveMinutes, oneHour};
+            }
+        }
+        return new long[] {total, 0};
+    }
+
+    private static long count(JsonNode node, String field) {
+        return Math.max(0, node.path(field).asLong(0));
+    }
+
+    /**
+     * The usage of a whole (non-streamed) Anthropic message, reading only its top-level {@code usage} (the rest is
+     * skipped without building a tree, but the whole document is read). Null when the body is valid JSON without
+     * usage.
+     *
+     * @throws JacksonException when the body is not one well-formed JSON document
+     */
+    @Override
+    public Usage usageOfResponse(byte[] body) {
+        try (JsonParser parser = mapper.createParser(body)) {
+            JsonToken first = parser.nextToken();
+            if (first == null) {
+                throw new StreamReadException(parser, "empty response body");
+            }
+            Usage found = null;
+            if (first == JsonToken.START_OBJECT) {
+                while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+                    String name = parser.currentName();
+                    JsonToken value = parser.nextToken();
+                    if ("usage".equals(name) && value == JsonToken.START_OBJECT) {
+                        found = usage(parser.readValueAsTree());
+                    } else {
+                        parser.skipChildren();
+                    }
+                }
+            } else {
+                parser.skipChildren();
+            }
+            if (parser.nextToken() != null) {
+                throw new StreamReadException(parser, "content after the end of the JSON document");
+            }
+            return found;
+        }
+    }
+
+    /** The text, thinking and tool inputs of a whole message, for counting when it reports no usage. */
+    @Override
+    public String answerText(byte[] body) {
+        StringBuilder text = new StringBuilder();
+        for (JsonNode block : mapper.readTree(body).path("content")) {
+            text.append(block.path("text").asString(""));
+            text.append(block.path("thinking").asString(""));
+            if (block.has("input")) {
+                text.append(block.get("input").toString());
+            }
+        }
+        return text.toString();
+    }
+
+    @Override
+    public WireFormat format() {
+        return WireFormat.ANTHROPIC_MESSAGES;
+    }
+
+    /** Anthropic's streams always carry usage: nothing is dropped. */
+    @Override
+    public SseTap tap(boolean dropUsageEvent) {
+        return new AnthropicSseTap(mapper);
+    }
+
+    /** {@code {"type": "error", "error": {"type", "message"}}}, or null. */
+    @Override
+    public UpstreamError error(byte[] body) {
+        try {
+            JsonNode root = mapper.readTree(body);
+            JsonNode error = root != null ? root.get("error") : null;
+            if (error == null || !error.isObject()) {
+                return null;
+            }
+            return new UpstreamError(error.path("type").asString("api_error"), null,
+                    error.path("message").asString(""), null);
+        } catch (RuntimeException notJson) {
+            return null;
+        }
+    }
+}
