@@ -416,6 +416,11 @@ public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provi
 
         public static final String DEFAULT_ANTHROPIC_VERSION = "2023-06-01";
 
+        /** Headers {@code forward-headers} may not name: the client's credentials, and what the connection owns. */
+        static final java.util.Set<String> NEVER_FORWARDED = java.util.Set.of("authorization", "x-api-key", "api-key",
+                "cookie", "proxy-authorization", "host", "content-length", "content-type", "transfer-encoding",
+                "connection", "keep-alive", "upgrade", "te", "trailer", "accept-encoding", "anthropic-version");
+
         public Provider {
             type = type != null ? type : "openai";
             apiKey = apiKey != null ? apiKey : "";
@@ -425,6 +430,12 @@ public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provi
             anthropicVersion = anthropicVersion != null && !anthropicVersion.isBlank() ? anthropicVersion
                     : DEFAULT_ANTHROPIC_VERSION;
             forwardHeaders = forwardHeaders != null ? List.copyOf(forwardHeaders) : List.of();
+            for (String name : forwardHeaders) {
+                if (NEVER_FORWARDED.contains(name.toLowerCase(java.util.Locale.ROOT).strip())) {
+                    throw new IllegalArgumentException("forward-headers may not name '" + name + "': the client's "
+                            + "credentials and the connection's own headers never leave the gateway");
+                }
+            }
             headers = headers != null ? Map.copyOf(headers) : Map.of();
             enabled = enabled != null ? enabled : Boolean.TRUE;
             connectTimeout = connectTimeout != null ? connectTimeout : Duration.ofSeconds(5);
@@ -437,14 +448,6 @@ public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provi
                     headers, prices != null ? prices : id, connectTimeout, anthropicVersion, forwardHeaders,
                     new dev.tollgate.providers.BackendSettings.Simulation(simulated.latency(),
                             simulated.chunkInterval(), simulated.outputTokens()));
-        }
-
-        /** A provider without Anthropic settings or forwarded headers. */
-        public Provider(String type, String baseUrl, String apiKey, String apiKeyHeader, Boolean apiKeyRequired,
-                Map<String, String> headers, String prices, Boolean enabled, Duration connectTimeout,
-                BackendResilience resilience, Simulated simulated) {
-            this(type, baseUrl, apiKey, apiKeyHeader, apiKeyRequired, headers, prices, enabled, connectTimeout,
-                    resilience, simulated, null, null);
         }
 
         @Override

@@ -139,12 +139,12 @@ public abstract class SseTap implements StreamUsage {
     }
 
     /** Delivered bytes kept as they came, not yet reduced to their delta text (at most {@value #MAX_KEPT_BYTES}). */
-    long keptBytes() {
+    public long keptBytes() {
         return keptBytes;
     }
 
     /** Delta text kept for counting, in characters. */
-    int keptTextLength() {
+    public int keptTextLength() {
         return keptText.length();
     }
 

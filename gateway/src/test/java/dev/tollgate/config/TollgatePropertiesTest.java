@@ -14,7 +14,7 @@ class TollgatePropertiesTest {
         TollgateProperties.BackendResilience slow = new TollgateProperties.BackendResilience(null, null,
                 providerTotal, null, null, null, null, null, null, null, null, null);
         Map<String, TollgateProperties.Provider> providers = Map.of("slow", new TollgateProperties.Provider("openai",
-                "http://127.0.0.1:1/v1", null, null, null, null, null, null, null, slow, null));
+                "http://127.0.0.1:1/v1", null, null, null, null, null, null, null, slow, null, null, null));
         return new TollgateProperties(null, null, providers, null, null,
                 new TollgateProperties.Resilience(null, deadline, null, null),
                 new TollgateProperties.Budgets(null, null, null, ttl, null, null, null, null, null), null);

@@ -1,9 +1,9 @@
 package dev.tollgate.wire.openai;
 
-import static dev.tollgate.metering.SseStreams.MAPPER;
-import static dev.tollgate.metering.SseStreams.bytes;
-import static dev.tollgate.metering.SseStreams.events;
-import static dev.tollgate.metering.SseStreams.feed;
+import static dev.tollgate.wire.openai.SseStreams.MAPPER;
+import static dev.tollgate.wire.openai.SseStreams.bytes;
+import static dev.tollgate.wire.openai.SseStreams.events;
+import static dev.tollgate.wire.openai.SseStreams.feed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;

@@ -1,11 +1,11 @@
 package dev.tollgate.wire.openai;
 
-import static dev.tollgate.metering.SseStreams.MAPPER;
-import static dev.tollgate.metering.SseStreams.bytes;
-import static dev.tollgate.metering.SseStreams.contentJson;
-import static dev.tollgate.metering.SseStreams.event;
-import static dev.tollgate.metering.SseStreams.events;
-import static dev.tollgate.metering.SseStreams.feed;
+import static dev.tollgate.wire.openai.SseStreams.MAPPER;
+import static dev.tollgate.wire.openai.SseStreams.bytes;
+import static dev.tollgate.wire.openai.SseStreams.contentJson;
+import static dev.tollgate.wire.openai.SseStreams.event;
+import static dev.tollgate.wire.openai.SseStreams.events;
+import static dev.tollgate.wire.openai.SseStreams.feed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import dev.tollgate.metering.TokenCounter;
 import dev.tollgate.pricing.Usage;
 
 class SseUsageTapTest {
@@ -230,7 +231,7 @@ class SseUsageTapTest {
         feed(tap, bytes(events), List.of(7, 300, 301));
 
         assertThat(tap.reportedUsage()).isNull();
-        assertThat(tap.countDeliveredOutputTokens(counter)).isEqualTo(counter.count("Hello world")).isEqualTo(2);
+        assertThat(tap.countDeliveredOutputTokens(counter::count)).isEqualTo(counter.count("Hello world")).isEqualTo(2);
         // the deltas counted one by one would give more: the count is of the joined text
         assertThat(DELTAS.stream().mapToInt(counter::count).sum()).isGreaterThan(2);
         assertThat(tap.deliveredBytes()).isEqualTo(bytes(events).length);
@@ -252,7 +253,7 @@ class SseUsageTapTest {
         assertThat(tap.keptTextLength()).isLessThanOrEqualTo(SseUsageTap.MAX_KEPT_TEXT + SseUsageTap.MAX_KEPT_BYTES);
         assertThat(tap.deliveredBytes()).isEqualTo(stream.length);
         long exact = counter.count(String.join("", deltas));
-        long estimated = tap.countDeliveredOutputTokens(counter);
+        long estimated = tap.countDeliveredOutputTokens(counter::count);
         assertThat((double) Math.abs(estimated - exact) / exact).as("estimated %d of %d tokens", estimated, exact)
                 .isLessThan(0.02);
     }
@@ -268,7 +269,7 @@ class SseUsageTapTest {
 
         assertThat(stream.length).as("more than is kept raw").isGreaterThan(2 * SseUsageTap.MAX_KEPT_BYTES);
         assertThat(tap.keptBytes()).isLessThanOrEqualTo(SseUsageTap.MAX_KEPT_BYTES);
-        assertThat(tap.countDeliveredOutputTokens(counter)).isEqualTo(counter.count(String.join("", deltas)));
+        assertThat(tap.countDeliveredOutputTokens(counter::count)).isEqualTo(counter.count(String.join("", deltas)));
     }
 
     @Test
