@@ -46,10 +46,12 @@ import reactor.core.publisher.Mono;
  * once the cost is known ({@link BudgetSettlement}), however the call ends.
  * <p>
  * What is reserved bounds what the call can cost ({@link ReservationPlan}): its prompt at an upper bound of its
- * tokens, and its output at the cap the upstream request carries, for every choice. Under a hard budget the call
- * asks for its {@code max_tokens}, else the model's whole output limit; when that does not fit, the output is capped
- * to what the budget has left (at least {@code min-capped-output-tokens} per choice, else the call is refused), the
- * upstream request carries the cap (in the model's cap field) and the response says so
+ * tokens, each at the highest price a prompt token can be billed at (cache writes, and the long-context tier when
+ * the bound passes its threshold), and its output at the cap the upstream request carries, for every choice, at the
+ * highest output price. Under a hard budget the call asks for its {@code max_tokens}, else the model's whole output
+ * limit; when that does not fit, the output is capped to what the budget has left (at least
+ * {@code min-capped-output-tokens} per choice, else the call is refused), the upstream request carries the cap (in
+ * the model's cap field) and the response says so
  * ({@code x-tollgate-output-capped}). Failover keeps to the candidates the reservation covers, each with its own cap.
  * Thread-safe.
  */
@@ -163,9 +165,11 @@ public final class AdmissionFilter implements GlobalFilter, Ordered {
         for (int i = 0; i < n; i++) {
             Candidate c = candidates.get(i);
             PricedModel m = c.offering().model();
-            input[i] = c.price().inputMicros();
-            output[i] = c.price().outputMicros();
             prompt[i] = chat.promptBoundTokens(m.imageTokensMax());
+            // the dearest rates its tokens can be billed at: the provider picks cache reads and writes, and a prompt
+            // past a long-context threshold moves the whole call to the tier's rates
+            input[i] = c.price().maxPromptMicros(prompt[i]);
+            output[i] = c.price().maxOutputMicros(prompt[i]);
             requested[i] = maxTokens != null ? Math.min(maxTokens, m.maxOutputTokens()) : m.maxOutputTokens();
         }
         return new ReservationPlan(input, output, prompt, requested, chat.choices(), minOutput, downgrade);

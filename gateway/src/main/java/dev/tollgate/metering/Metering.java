@@ -75,8 +75,8 @@ public final class Metering {
         ledger.append(new LedgerEntry(call.requestId(), call.startedAt(), call.principal().team(),
                 call.principal().keyId(), call.principal().app(),
                 call.request() != null ? call.request().model() : null, call.provider(), call.model(), stream,
-                u.inputTokens(), u.cachedInputTokens(), u.cacheWriteTokens(), u.outputTokens(), u.reasoningTokens(),
-                cost, call.price() != null ? call.price().version() : null, durationNanos / 1000,
+                u.inputTokens(), u.cachedInputTokens(), u.cacheWriteTokens(), u.cacheWrite1hTokens(), u.outputTokens(),
+                u.reasoningTokens(), cost, call.price() != null ? call.price().version() : null, durationNanos / 1000,
                 ttftNanos > 0 ? ttftNanos / 1000 : null, call.status(), call.outcome().label(), call.errorCode(),
                 u.estimated(), counterfactual, call.baselineModel(), call.alias(), attempts,
                 failovers(attempts), settlement != null ? settlement.reservedUsd() : null));
