@@ -8,6 +8,7 @@ import java.util.TreeMap;
 
 import org.junit.jupiter.api.Test;
 
+import dev.tollgate.call.Outcome;
 import dev.tollgate.pricing.Usage;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
