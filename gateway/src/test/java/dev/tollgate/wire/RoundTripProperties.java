@@ -17,25 +17,25 @@ import net.jqwik.api.Provide;
 /**
  * Property 7 of DESIGN.md for requests: a call written in its own format and read back is the same call; a call that
  * translates, written in the other format and read back, is the same call but for what says which format it came
- * from.
+ * from. 300 tries each: the calls are large (several turns, tools, settings), 1,000 take half a minute here.
  */
 class RoundTripProperties {
 
-    @Property
+    @Property(tries = 300)
     void anOpenAiCallWrittenAndReadBackIsTheSameCall(@ForAll("openAi") CallRequest call) {
         byte[] body = OpenAiRequestWriter.write(call, call.model(), OutputCapField.MAX_COMPLETION_TOKENS, 0, false);
 
         assertThat(OpenAiRequestReader.read(body)).isEqualTo(call);
     }
 
-    @Property
+    @Property(tries = 300)
     void anAnthropicCallWrittenAndReadBackIsTheSameCall(@ForAll("anthropic") CallRequest call) {
         byte[] body = AnthropicRequestWriter.write(call, call.model(), call.maxOutputTokens());
 
         assertThat(AnthropicRequestReader.read(body)).isEqualTo(call);
     }
 
-    @Property
+    @Property(tries = 300)
     void openAiToAnthropicAndBackKeepsATranslatableCall(@ForAll("commonOpenAi") CallRequest call) {
         assertThat(Untranslatable.check(call, WireFormat.ANTHROPIC_MESSAGES)).isNull();
 
@@ -48,7 +48,7 @@ class RoundTripProperties {
         assertThat(normal(back)).isEqualTo(normal(call));
     }
 
-    @Property
+    @Property(tries = 300)
     void anthropicToOpenAiAndBackKeepsATranslatableCall(@ForAll("commonAnthropic") CallRequest call) {
         assertThat(Untranslatable.check(call, WireFormat.OPENAI_CHAT)).isNull();
 
