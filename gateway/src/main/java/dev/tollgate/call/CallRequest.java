@@ -21,8 +21,8 @@ import java.util.Objects;
  * @param clientWantsUsage whether the client asked for usage in a stream (OpenAI {@code stream_options.include_usage};
  *                        always true for Anthropic, whose streams carry it)
  * @param thinking        Anthropic's thinking setting, or null
- * @param effort          reasoning effort: OpenAI's {@code reasoning_effort} or Anthropic's {@code output_config.effort},
- *                        or null
+ * @param effort          reasoning effort: OpenAI's {@code reasoning_effort} or Anthropic's
+ *                        {@code output_config.effort}, or null
  * @param user            an id for the end user (OpenAI {@code user}, Anthropic {@code metadata.user_id}), or null
  * @param n               choices to generate (OpenAI), or null
  */

@@ -1,6 +1,8 @@
 package dev.tollgate.call;
 
-/** Who wrote a message of the conversation. System text is not a message: it is {@link CallRequest#system()}. */
+/**
+ * Who wrote a message of the conversation; system text is not a message but {@link CallRequest#system()}. Immutable.
+ */
 public enum Role {
     USER,
     ASSISTANT

@@ -8,8 +8,8 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
 /**
- * OpenAI's error shape, {@code {"error":{"message","type","code","param"}}}: read from an upstream body, and made from an
- * error another format reported (its type kept as the {@code code}, the OpenAI {@code type} chosen by status, as
+ * OpenAI's error shape, {@code {"error":{"message","type","code","param"}}}: read from an upstream body, and made from
+ * an error another format reported (its type kept as the {@code code}, the OpenAI {@code type} chosen by status, as
  * OpenAI's SDKs decide by status). Stateless, thread-safe.
  */
 public final class OpenAiErrors {

@@ -270,7 +270,8 @@ public final class OpenAiRequestReader {
             }
         }
         if (m.hasNonNull("function_call")) {
-            throw Invalid.value(at + ".function_call", "the deprecated function_call is not supported; use tool_calls.");
+            throw Invalid.value(at + ".function_call",
+                    "the deprecated function_call is not supported; use tool_calls.");
         }
         return out;
     }
