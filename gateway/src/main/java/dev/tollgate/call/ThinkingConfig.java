@@ -2,7 +2,7 @@ package dev.tollgate.call;
 
 /**
  * Anthropic's {@code thinking} setting: off, on with a token budget, or adaptive (the model decides how much, guided
- * by {@link CallRequest#effort()}). OpenAI's {@code reasoning_effort} is {@link CallRequest#effort()} alone. Immutable.
+ * by {@link CanonicalRequest#effort()}). OpenAI's {@code reasoning_effort} is {@link CanonicalRequest#effort()} alone. Immutable.
  */
 public sealed interface ThinkingConfig {
 

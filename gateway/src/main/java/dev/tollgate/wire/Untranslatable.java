@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.Set;
 
 import dev.tollgate.api.ApiError;
-import dev.tollgate.call.CallRequest;
+import dev.tollgate.call.CanonicalRequest;
 import dev.tollgate.call.Message;
 import dev.tollgate.call.Part;
 import dev.tollgate.call.RawJson;
@@ -20,7 +20,7 @@ import dev.tollgate.call.WireFormat;
  * hints, thinking blocks of the history, a tool result's error flag), and refused otherwise, with a 400 naming the
  * field (in the client's path style) and the target format. Sent at its default value, a field the target lacks is
  * not refused ({@code logprobs: false}, {@code presence_penalty: 0}...). A call that uses reasoning is not refused:
- * whether the target model reasons is the router's decision ({@link CallRequest#usesReasoning()}). Stateless.
+ * whether the target model reasons is the router's decision ({@link CanonicalRequest#usesReasoning()}). Stateless.
  */
 public final class Untranslatable {
 
@@ -41,7 +41,7 @@ public final class Untranslatable {
     }
 
     /** Null when {@code request} can be written in {@code target}; else the 400 to answer. */
-    public static ApiError check(CallRequest request, WireFormat target) {
+    public static ApiError check(CanonicalRequest request, WireFormat target) {
         if (request.source() == target) {
             return null;
         }
@@ -51,7 +51,7 @@ public final class Untranslatable {
         };
     }
 
-    private static ApiError fromOpenAi(CallRequest r) {
+    private static ApiError fromOpenAi(CanonicalRequest r) {
         WireFormat target = WireFormat.ANTHROPIC_MESSAGES;
         if (r.n() != null && r.n() > 1) {
             return refuse("n", target, "it returns one answer per call; send " + r.n() + " calls instead");
@@ -81,7 +81,7 @@ public final class Untranslatable {
         return null;
     }
 
-    private static ApiError fromAnthropic(CallRequest r) {
+    private static ApiError fromAnthropic(CanonicalRequest r) {
         WireFormat target = WireFormat.OPENAI_CHAT;
         if (r.topK() != null) {
             return refuse("top_k", target, "it has no top_k sampling");

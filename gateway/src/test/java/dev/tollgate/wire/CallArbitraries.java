@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.tollgate.call.CacheControl;
-import dev.tollgate.call.CallRequest;
+import dev.tollgate.call.CanonicalRequest;
 import dev.tollgate.call.ImageSource;
 import dev.tollgate.call.Message;
 import dev.tollgate.call.Part;
@@ -87,15 +87,15 @@ final class CallArbitraries {
     }
 
     /** What both formats carry; {@code source} only says which format the call claims to come from. */
-    static Arbitrary<CallRequest> common(WireFormat source) {
+    static Arbitrary<CanonicalRequest> common(WireFormat source) {
         return Combinators.combine(turns(false, false), systemTexts(), tools(), settings())
                 .as((messages, system, tools, settings) -> settings.apply(
-                        CallRequest.builder(source, "model-x").messages(messages).system(system), tools, false)
+                        CanonicalRequest.builder(source, "model-x").messages(messages).system(system), tools, false)
                         .build());
     }
 
     /** What an OpenAI client may send: the common part, plus reasoning history, effort, n, formats, extras. */
-    static Arbitrary<CallRequest> openAi() {
+    static Arbitrary<CanonicalRequest> openAi() {
         Arbitrary<ResponseFormat> format = Arbitraries.oneOf(Arbitraries.just(ResponseFormat.TEXT),
                 Arbitraries.just(ResponseFormat.JSON_OBJECT),
                 Combinators.combine(name(), schema(), Arbitraries.of(Boolean.TRUE, Boolean.FALSE))
@@ -105,7 +105,7 @@ final class CallArbitraries {
                         Arbitraries.integers().between(1, 4).injectNull(0.5), Arbitraries.integers().between(0, 99)
                                 .injectNull(0.5))
                 .as((messages, system, tools, settings, effort, rf, n, seed) -> {
-                    CallRequest.Builder b = settings.apply(CallRequest.builder(WireFormat.OPENAI_CHAT, "gpt")
+                    CanonicalRequest.Builder b = settings.apply(CanonicalRequest.builder(WireFormat.OPENAI_CHAT, "gpt")
                             .messages(messages).system(system), tools, true);
                     b.effort(effort).responseFormat(rf).n(n);
                     if (seed != null) {
@@ -116,7 +116,7 @@ final class CallArbitraries {
     }
 
     /** What an Anthropic client may send: the common part, plus cache breakpoints, thinking, top_k, extras. */
-    static Arbitrary<CallRequest> anthropic() {
+    static Arbitrary<CanonicalRequest> anthropic() {
         Arbitrary<ThinkingConfig> thinking = Arbitraries.oneOf(Arbitraries.just(ThinkingConfig.DISABLED),
                 Arbitraries.just(ThinkingConfig.ADAPTIVE),
                 Arbitraries.integers().between(1024, 4000).map(ThinkingConfig.Budget::new));
@@ -125,7 +125,7 @@ final class CallArbitraries {
                         Arbitraries.integers().between(0, 100).injectNull(0.6),
                         Arbitraries.of("auto", "standard_only").injectNull(0.7))
                 .as((messages, system, tools, settings, th, effort, topK, tier) -> {
-                    CallRequest.Builder b = settings.apply(CallRequest.builder(WireFormat.ANTHROPIC_MESSAGES,
+                    CanonicalRequest.Builder b = settings.apply(CanonicalRequest.builder(WireFormat.ANTHROPIC_MESSAGES,
                             "claude").messages(messages).system(system), tools, false);
                     b.thinking(th).effort(effort).topK(topK).clientWantsUsage(true).maxOutputTokens(8000);
                     if (tier != null) {
@@ -158,7 +158,7 @@ final class CallArbitraries {
     /** Settings, applied given the tools (a tool choice needs tools). */
     @FunctionalInterface
     interface Settings {
-        CallRequest.Builder apply(CallRequest.Builder b, List<ToolDef> tools, boolean openAi);
+        CanonicalRequest.Builder apply(CanonicalRequest.Builder b, List<ToolDef> tools, boolean openAi);
     }
 
     private static Arbitrary<Settings> settings() {

@@ -2,7 +2,7 @@ package dev.tollgate.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tollgate.call.CallRequest;
+import dev.tollgate.call.CanonicalRequest;
 import dev.tollgate.call.WireFormat;
 import dev.tollgate.pricing.OutputCapField;
 import dev.tollgate.wire.anthropic.AnthropicRequestReader;
@@ -22,26 +22,26 @@ import net.jqwik.api.Provide;
 class RoundTripProperties {
 
     @Property(tries = 300)
-    void anOpenAiCallWrittenAndReadBackIsTheSameCall(@ForAll("openAi") CallRequest call) {
+    void anOpenAiCallWrittenAndReadBackIsTheSameCall(@ForAll("openAi") CanonicalRequest call) {
         byte[] body = OpenAiRequestWriter.write(call, call.model(), OutputCapField.MAX_COMPLETION_TOKENS, 0, false);
 
         assertThat(OpenAiRequestReader.read(body)).isEqualTo(call);
     }
 
     @Property(tries = 300)
-    void anAnthropicCallWrittenAndReadBackIsTheSameCall(@ForAll("anthropic") CallRequest call) {
+    void anAnthropicCallWrittenAndReadBackIsTheSameCall(@ForAll("anthropic") CanonicalRequest call) {
         byte[] body = AnthropicRequestWriter.write(call, call.model(), call.maxOutputTokens());
 
         assertThat(AnthropicRequestReader.read(body)).isEqualTo(call);
     }
 
     @Property(tries = 300)
-    void openAiToAnthropicAndBackKeepsATranslatableCall(@ForAll("commonOpenAi") CallRequest call) {
+    void openAiToAnthropicAndBackKeepsATranslatableCall(@ForAll("commonOpenAi") CanonicalRequest call) {
         assertThat(Untranslatable.check(call, WireFormat.ANTHROPIC_MESSAGES)).isNull();
 
-        CallRequest asAnthropic = AnthropicRequestReader.read(
+        CanonicalRequest asAnthropic = AnthropicRequestReader.read(
                 AnthropicRequestWriter.write(call, call.model(), call.maxOutputTokens()));
-        CallRequest back = OpenAiRequestReader.read(OpenAiRequestWriter.write(asAnthropic, call.model(),
+        CanonicalRequest back = OpenAiRequestReader.read(OpenAiRequestWriter.write(asAnthropic, call.model(),
                 OutputCapField.MAX_TOKENS, 0, call.stream()));
 
         assertThat(normal(asAnthropic)).isEqualTo(normal(call));
@@ -49,12 +49,12 @@ class RoundTripProperties {
     }
 
     @Property(tries = 300)
-    void anthropicToOpenAiAndBackKeepsATranslatableCall(@ForAll("commonAnthropic") CallRequest call) {
+    void anthropicToOpenAiAndBackKeepsATranslatableCall(@ForAll("commonAnthropic") CanonicalRequest call) {
         assertThat(Untranslatable.check(call, WireFormat.OPENAI_CHAT)).isNull();
 
-        CallRequest asOpenAi = OpenAiRequestReader.read(OpenAiRequestWriter.write(call, call.model(),
+        CanonicalRequest asOpenAi = OpenAiRequestReader.read(OpenAiRequestWriter.write(call, call.model(),
                 OutputCapField.MAX_TOKENS, 0, true));
-        CallRequest back = AnthropicRequestReader.read(
+        CanonicalRequest back = AnthropicRequestReader.read(
                 AnthropicRequestWriter.write(asOpenAi, call.model(), asOpenAi.maxOutputTokens()));
 
         assertThat(normal(asOpenAi)).isEqualTo(normal(call));
@@ -62,27 +62,27 @@ class RoundTripProperties {
     }
 
     /** The call without what names its format: its source, and whether usage was asked (Anthropic always has it). */
-    private static CallRequest normal(CallRequest call) {
+    private static CanonicalRequest normal(CanonicalRequest call) {
         return call.toBuilder().source(WireFormat.OPENAI_CHAT).clientWantsUsage(false).build();
     }
 
     @Provide
-    Arbitrary<CallRequest> openAi() {
+    Arbitrary<CanonicalRequest> openAi() {
         return CallArbitraries.openAi();
     }
 
     @Provide
-    Arbitrary<CallRequest> anthropic() {
+    Arbitrary<CanonicalRequest> anthropic() {
         return CallArbitraries.anthropic();
     }
 
     @Provide
-    Arbitrary<CallRequest> commonOpenAi() {
+    Arbitrary<CanonicalRequest> commonOpenAi() {
         return CallArbitraries.common(WireFormat.OPENAI_CHAT);
     }
 
     @Provide
-    Arbitrary<CallRequest> commonAnthropic() {
+    Arbitrary<CanonicalRequest> commonAnthropic() {
         return CallArbitraries.common(WireFormat.ANTHROPIC_MESSAGES);
     }
 }

@@ -8,7 +8,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
 import dev.tollgate.api.ApiError;
-import dev.tollgate.call.CallRequest;
+import dev.tollgate.call.CanonicalRequest;
 import dev.tollgate.call.WireFormat;
 import dev.tollgate.wire.anthropic.AnthropicRequestReader;
 import dev.tollgate.wire.openai.OpenAiRequestReader;
@@ -20,12 +20,12 @@ class UntranslatableTest {
             + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
 
     private static ApiError toAnthropic(String openAiJson) {
-        CallRequest r = OpenAiRequestReader.read(utf8(openAiJson));
+        CanonicalRequest r = OpenAiRequestReader.read(utf8(openAiJson));
         return Untranslatable.check(r, WireFormat.ANTHROPIC_MESSAGES);
     }
 
     private static ApiError toOpenAi(String anthropicJson) {
-        CallRequest r = AnthropicRequestReader.read(utf8(anthropicJson));
+        CanonicalRequest r = AnthropicRequestReader.read(utf8(anthropicJson));
         return Untranslatable.check(r, WireFormat.OPENAI_CHAT);
     }
 
@@ -127,7 +127,7 @@ class UntranslatableTest {
 
     @Test
     void aCallForItsOwnFormatIsNeverRefused() {
-        CallRequest r = AnthropicRequestReader.read(utf8(ANTHROPIC_HEAD + ",\"top_k\":5,\"container\":\"c\"}"));
+        CanonicalRequest r = AnthropicRequestReader.read(utf8(ANTHROPIC_HEAD + ",\"top_k\":5,\"container\":\"c\"}"));
 
         assertThat(Untranslatable.check(r, WireFormat.ANTHROPIC_MESSAGES)).isNull();
     }

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.tollgate.call.CacheControl;
-import dev.tollgate.call.CallRequest;
+import dev.tollgate.call.CanonicalRequest;
 import dev.tollgate.call.ImageSource;
 import dev.tollgate.call.Message;
 import dev.tollgate.call.Part;
@@ -23,7 +23,7 @@ import tools.jackson.databind.JsonNode;
  * Reads a Messages request ({@code POST /v1/messages}) into the canonical call. Blocks the canonical call does not
  * model (documents, search results, server-tool blocks, images from the Files API) are kept as opaque parts, typed
  * tools (web search, code execution...) as opaque tools, unmodelled top-level fields ({@code container},
- * {@code mcp_servers}, {@code service_tier}...) in {@link CallRequest#extra()}: they reach an Anthropic backend as they
+ * {@code mcp_servers}, {@code service_tier}...) in {@link CanonicalRequest#extra()}: they reach an Anthropic backend as they
  * came and are refused for any other. Every problem is a 400 naming the field in Anthropic's path style
  * ({@code messages.0.content.1.type}). Stateless, thread-safe.
  */
@@ -32,7 +32,7 @@ public final class AnthropicRequestReader {
     private AnthropicRequestReader() {
     }
 
-    public static CallRequest read(byte[] body) {
+    public static CanonicalRequest read(byte[] body) {
         JsonNode root = Json.requestTree(body);
         String model = Json.text(root.get("model"));
         if (model == null || model.isBlank()) {
@@ -42,7 +42,7 @@ public final class AnthropicRequestReader {
         if (maxTokens == null || maxTokens.isNull()) {
             throw Invalid.missing("max_tokens");
         }
-        CallRequest.Builder b = CallRequest.builder(WireFormat.ANTHROPIC_MESSAGES, model)
+        CanonicalRequest.Builder b = CanonicalRequest.builder(WireFormat.ANTHROPIC_MESSAGES, model)
                 .maxOutputTokens(positiveInt(maxTokens, "max_tokens"))
                 .messages(messages(root.get("messages")))
                 .clientWantsUsage(true);
@@ -260,7 +260,7 @@ public final class AnthropicRequestReader {
         return out;
     }
 
-    private static void toolChoice(JsonNode v, CallRequest.Builder b) {
+    private static void toolChoice(JsonNode v, CanonicalRequest.Builder b) {
         if (!v.isObject()) {
             throw Invalid.type("tool_choice", "an object");
         }

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.tollgate.call.CacheControl;
-import dev.tollgate.call.CallRequest;
+import dev.tollgate.call.CanonicalRequest;
 import dev.tollgate.call.ImageSource;
 import dev.tollgate.call.Message;
 import dev.tollgate.call.Part;
@@ -37,8 +37,8 @@ public final class AnthropicRequestWriter {
     private AnthropicRequestWriter() {
     }
 
-    /** The body for a model with fixed thinking budgets. See {@link #write(CallRequest, String, int, boolean)}. */
-    public static byte[] write(CallRequest r, String upstreamModel, int maxTokens) {
+    /** The body for a model with fixed thinking budgets. See {@link #write(CanonicalRequest, String, int, boolean)}. */
+    public static byte[] write(CanonicalRequest r, String upstreamModel, int maxTokens) {
         return write(r, upstreamModel, maxTokens, false);
     }
 
@@ -48,7 +48,7 @@ public final class AnthropicRequestWriter {
      * @param adaptiveThinking whether the model takes {@code thinking: {type: adaptive}} with an effort (Claude 4.6
      *                         and later; later models refuse fixed budgets), used for an OpenAI call's effort
      */
-    public static byte[] write(CallRequest r, String upstreamModel, int maxTokens, boolean adaptiveThinking) {
+    public static byte[] write(CanonicalRequest r, String upstreamModel, int maxTokens, boolean adaptiveThinking) {
         if (maxTokens < 1) {
             throw new IllegalArgumentException("max_tokens must be >= 1, but was " + maxTokens);
         }
@@ -218,7 +218,7 @@ public final class AnthropicRequestWriter {
         }
     }
 
-    private static void tools(JsonGenerator g, CallRequest r) {
+    private static void tools(JsonGenerator g, CanonicalRequest r) {
         if (r.tools().isEmpty()) {
             return;
         }
@@ -262,7 +262,7 @@ public final class AnthropicRequestWriter {
         g.writeEndObject();
     }
 
-    private static void reasoning(JsonGenerator g, CallRequest r, int maxTokens, boolean adaptiveThinking) {
+    private static void reasoning(JsonGenerator g, CanonicalRequest r, int maxTokens, boolean adaptiveThinking) {
         ThinkingConfig thinking = r.thinking();
         String effort = r.effort();
         if (r.source() != WireFormat.ANTHROPIC_MESSAGES && thinking == null && effort != null) {

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import dev.tollgate.call.CallRequest;
+import dev.tollgate.call.CanonicalRequest;
 import dev.tollgate.call.ImageSource;
 import dev.tollgate.call.Message;
 import dev.tollgate.call.Part;
@@ -24,20 +24,20 @@ import tools.jackson.databind.JsonNode;
  * (in order, wherever they were); {@code tool} messages become tool results in a user turn, consecutive ones (and a
  * user message right after them) merged into one turn as Anthropic expects; an assistant's {@code tool_calls} become
  * tool uses, their {@code arguments} parsed (not JSON: 400). Fields the canonical call does not model are kept in
- * {@link CallRequest#extra()}. Every problem is a 400 naming the field. Stateless, thread-safe.
+ * {@link CanonicalRequest#extra()}. Every problem is a 400 naming the field. Stateless, thread-safe.
  */
 public final class OpenAiRequestReader {
 
     private OpenAiRequestReader() {
     }
 
-    public static CallRequest read(byte[] body) {
+    public static CanonicalRequest read(byte[] body) {
         JsonNode root = Json.requestTree(body);
         String model = Json.text(root.get("model"));
         if (model == null || model.isBlank()) {
             throw Invalid.missing("model");
         }
-        CallRequest.Builder b = CallRequest.builder(WireFormat.OPENAI_CHAT, model);
+        CanonicalRequest.Builder b = CanonicalRequest.builder(WireFormat.OPENAI_CHAT, model);
         List<Part.Text> system = new ArrayList<>();
         b.messages(messages(root.get("messages"), system));
         b.system(system);

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import dev.tollgate.call.CallRequest;
+import dev.tollgate.call.CanonicalRequest;
 import dev.tollgate.call.ImageSource;
 import dev.tollgate.call.Message;
 import dev.tollgate.call.Part;
@@ -40,7 +40,7 @@ public final class OpenAiRequestWriter {
      * @param includeUsage  whether a stream asks for the usage chunk ({@code stream_options.include_usage}) even when
      *                      the client did not
      */
-    public static byte[] write(CallRequest r, String upstreamModel, OutputCapField capField, int outputCap,
+    public static byte[] write(CanonicalRequest r, String upstreamModel, OutputCapField capField, int outputCap,
             boolean includeUsage) {
         return Json.write(g -> {
             g.writeStartObject();
@@ -105,7 +105,7 @@ public final class OpenAiRequestWriter {
     }
 
     /** {@code reasoning_effort}: an OpenAI call's as it came; an Anthropic call's effort or thinking budget mapped. */
-    private static String effort(CallRequest r) {
+    private static String effort(CanonicalRequest r) {
         if (r.source() == WireFormat.OPENAI_CHAT) {
             return r.effort();
         }
@@ -248,7 +248,7 @@ public final class OpenAiRequestWriter {
         g.writeEndObject();
     }
 
-    private static void tools(JsonGenerator g, CallRequest r) {
+    private static void tools(JsonGenerator g, CanonicalRequest r) {
         if (r.tools().isEmpty()) {
             return;
         }

@@ -12,7 +12,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import dev.tollgate.api.GatewayException;
 import dev.tollgate.call.CacheControl;
-import dev.tollgate.call.CallRequest;
+import dev.tollgate.call.CanonicalRequest;
 import dev.tollgate.call.ImageSource;
 import dev.tollgate.call.Message;
 import dev.tollgate.call.Part;
@@ -25,13 +25,13 @@ import dev.tollgate.call.WireFormat;
 
 class AnthropicRequestReaderTest {
 
-    private static CallRequest read(String json) {
+    private static CanonicalRequest read(String json) {
         return AnthropicRequestReader.read(utf8(json));
     }
 
     @Test
     void aToolUseConversationIsRead() {
-        CallRequest r = read("""
+        CanonicalRequest r = read("""
                 {"model":"claude-sonnet-4-5","max_tokens":1024,
                  "system":[{"type":"text","text":"You are terse."},
                    {"type":"text","text":"<long doc>","cache_control":{"type":"ephemeral","ttl":"1h"}}],
@@ -83,7 +83,7 @@ class AnthropicRequestReaderTest {
 
     @Test
     void adaptiveThinkingEffortAndStructuredOutputAreRead() {
-        CallRequest r = read("""
+        CanonicalRequest r = read("""
                 {"model":"claude-opus-4-6","max_tokens":4096,"messages":[{"role":"user","content":"hi"}],
                  "thinking":{"type":"adaptive"},
                  "output_config":{"effort":"medium","format":{"type":"json_schema","schema":{"type":"object"}}}}""");
@@ -97,7 +97,7 @@ class AnthropicRequestReaderTest {
 
     @Test
     void blocksTheCallDoesNotModelAreKeptAsTheyCame() {
-        CallRequest r = read("""
+        CanonicalRequest r = read("""
                 {"model":"c","max_tokens":10,"messages":[{"role":"user","content":[
                   {"type":"document","source":{"type":"url","url":"https://example.com/a.pdf"}},
                   {"type":"image","source":{"type":"file","file_id":"file_011"}}]}],

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import dev.tollgate.call.CallRequest;
+import dev.tollgate.call.CanonicalRequest;
 import dev.tollgate.call.ImageSource;
 import dev.tollgate.call.Message;
 import dev.tollgate.call.Part;
@@ -22,7 +22,7 @@ import tools.jackson.databind.JsonNode;
 
 class AnthropicRequestWriterTest {
 
-    private static final CallRequest FROM_OPENAI = CallRequest.builder(WireFormat.OPENAI_CHAT, "gpt-4o")
+    private static final CanonicalRequest FROM_OPENAI = CanonicalRequest.builder(WireFormat.OPENAI_CHAT, "gpt-4o")
             .system(List.of(Part.Text.of("Be brief.")))
             .messages(List.of(
                     Message.user(Part.Text.of("look"),
@@ -67,7 +67,7 @@ class AnthropicRequestWriterTest {
             "none,    16000, 0",
     })
     void anOpenAiEffortBecomesABudgetBelowMaxTokens(String effort, int maxTokens, int budget) {
-        CallRequest r = FROM_OPENAI.toBuilder().effort(effort).build();
+        CanonicalRequest r = FROM_OPENAI.toBuilder().effort(effort).build();
 
         JsonNode thinking = Json.tree(AnthropicRequestWriter.write(r, "c", maxTokens)).path("thinking");
 
@@ -80,7 +80,7 @@ class AnthropicRequestWriterTest {
 
     @Test
     void anOpenAiEffortIsAdaptiveThinkingForModelsThatTakeIt() {
-        CallRequest r = FROM_OPENAI.toBuilder().effort("xhigh").build();
+        CanonicalRequest r = FROM_OPENAI.toBuilder().effort("xhigh").build();
 
         JsonNode body = Json.tree(AnthropicRequestWriter.write(r, "claude-opus-4-6", 32000, true));
 
@@ -90,7 +90,7 @@ class AnthropicRequestWriterTest {
 
     @Test
     void anAnthropicCallKeepsItsOwnSettingsAndExtras() {
-        CallRequest r = CallRequest.builder(WireFormat.ANTHROPIC_MESSAGES, "c")
+        CanonicalRequest r = CanonicalRequest.builder(WireFormat.ANTHROPIC_MESSAGES, "c")
                 .messages(List.of(Message.user(Part.Text.of("hi"))))
                 .thinking(new ThinkingConfig.Budget(30000)).effort("low").topK(5)
                 .extra("container", new RawJson("\"container_1\""))
@@ -107,7 +107,7 @@ class AnthropicRequestWriterTest {
 
     @Test
     void toolResultsComeFirstInTheirTurn() {
-        CallRequest r = CallRequest.builder(WireFormat.OPENAI_CHAT, "m")
+        CanonicalRequest r = CanonicalRequest.builder(WireFormat.OPENAI_CHAT, "m")
                 .messages(List.of(Message.user(Part.Text.of("note"),
                         new Part.ToolResult("t", List.of(Part.Text.of("r")), false, null))))
                 .build();

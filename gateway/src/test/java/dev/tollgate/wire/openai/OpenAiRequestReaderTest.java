@@ -11,7 +11,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
 import dev.tollgate.api.GatewayException;
-import dev.tollgate.call.CallRequest;
+import dev.tollgate.call.CanonicalRequest;
 import dev.tollgate.call.ImageSource;
 import dev.tollgate.call.Message;
 import dev.tollgate.call.Part;
@@ -24,13 +24,13 @@ import dev.tollgate.call.WireFormat;
 
 class OpenAiRequestReaderTest {
 
-    private static CallRequest read(String json) {
+    private static CanonicalRequest read(String json) {
         return OpenAiRequestReader.read(utf8(json));
     }
 
     @Test
     void systemAndDeveloperMessagesBecomeTheSystemTextInOrder() {
-        CallRequest r = read("""
+        CanonicalRequest r = read("""
                 {"model":"gpt-4o","messages":[
                   {"role":"system","content":"Be brief."},
                   {"role":"user","content":"hi"},
@@ -43,7 +43,7 @@ class OpenAiRequestReaderTest {
 
     @Test
     void toolMessagesAndTheUserMessageAfterThemFormOneUserTurn() {
-        CallRequest r = read("""
+        CanonicalRequest r = read("""
                 {"model":"gpt-4o","messages":[
                   {"role":"user","content":"weather in Paris and Rome?"},
                   {"role":"assistant","content":null,"tool_calls":[
@@ -68,7 +68,7 @@ class OpenAiRequestReaderTest {
 
     @Test
     void assistantReasoningContentIsUnsignedThinking() {
-        CallRequest r = read("""
+        CanonicalRequest r = read("""
                 {"model":"deepseek-reasoner","messages":[{"role":"user","content":"hi"},
                   {"role":"assistant","reasoning_content":"They greet.","content":"Hello"},
                   {"role":"user","content":"again"}]}""");
@@ -79,7 +79,7 @@ class OpenAiRequestReaderTest {
 
     @Test
     void imagesFromDataUrlsAreInlineAndHttpUrlsStayUrls() {
-        CallRequest r = read("""
+        CanonicalRequest r = read("""
                 {"model":"gpt-4o","messages":[{"role":"user","content":[
                   {"type":"text","text":"compare"},
                   {"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo=","detail":"low"}},
@@ -94,7 +94,7 @@ class OpenAiRequestReaderTest {
 
     @Test
     void settingsAreRead() {
-        CallRequest r = read("""
+        CanonicalRequest r = read("""
                 {"model":"o3","messages":[{"role":"user","content":"hi"}],"max_tokens":100,
                  "max_completion_tokens":200,"stop":"END","temperature":0.5,"top_p":0.9,"n":1,"stream":true,
                  "stream_options":{"include_usage":true},"reasoning_effort":"high","user":"u-42",

@@ -7,7 +7,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import dev.tollgate.call.CacheControl;
-import dev.tollgate.call.CallRequest;
+import dev.tollgate.call.CanonicalRequest;
 import dev.tollgate.call.ImageSource;
 import dev.tollgate.call.Message;
 import dev.tollgate.call.Part;
@@ -22,7 +22,7 @@ import tools.jackson.databind.JsonNode;
 
 class OpenAiRequestWriterTest {
 
-    private static final CallRequest FROM_ANTHROPIC = CallRequest.builder(WireFormat.ANTHROPIC_MESSAGES, "claude")
+    private static final CanonicalRequest FROM_ANTHROPIC = CanonicalRequest.builder(WireFormat.ANTHROPIC_MESSAGES, "claude")
             .system(List.of(new Part.Text("Be brief.", CacheControl.EPHEMERAL), Part.Text.of("Use metric.")))
             .messages(List.of(
                     Message.user(Part.Text.of("weather?"),
@@ -43,7 +43,7 @@ class OpenAiRequestWriterTest {
             .user("user-7")
             .build();
 
-    private static JsonNode write(CallRequest r, OutputCapField field, int cap, boolean usage) {
+    private static JsonNode write(CanonicalRequest r, OutputCapField field, int cap, boolean usage) {
         byte[] body = OpenAiRequestWriter.write(r, "gpt-4o", field, cap, usage);
         OpenAiSdk.request(body);
         return Json.tree(body);
@@ -72,7 +72,7 @@ class OpenAiRequestWriterTest {
 
     @Test
     void theCapGoesInTheModelsFieldAndFallsBackToTheRequestsOwn() {
-        CallRequest r = CallRequest.builder(WireFormat.ANTHROPIC_MESSAGES, "c")
+        CanonicalRequest r = CanonicalRequest.builder(WireFormat.ANTHROPIC_MESSAGES, "c")
                 .messages(List.of(Message.user(Part.Text.of("hi")))).maxOutputTokens(77).build();
 
         assertThat(write(r, OutputCapField.MAX_TOKENS, 0, false).path("max_tokens").asInt()).isEqualTo(77);
@@ -82,7 +82,7 @@ class OpenAiRequestWriterTest {
 
     @Test
     void includeUsageIsAddedToAStreamWhenAskedEvenIfTheClientDidNot() {
-        CallRequest r = CallRequest.builder(WireFormat.OPENAI_CHAT, "m")
+        CanonicalRequest r = CanonicalRequest.builder(WireFormat.OPENAI_CHAT, "m")
                 .messages(List.of(Message.user(Part.Text.of("hi")))).stream(true).build();
 
         assertThat(write(r, OutputCapField.MAX_TOKENS, 0, true).path("stream_options").path("include_usage")
@@ -94,7 +94,7 @@ class OpenAiRequestWriterTest {
 
     @Test
     void anOpenAiCallKeepsItsEffortItsExtrasAndItsReasoningHistory() {
-        CallRequest r = CallRequest.builder(WireFormat.OPENAI_CHAT, "m")
+        CanonicalRequest r = CanonicalRequest.builder(WireFormat.OPENAI_CHAT, "m")
                 .messages(List.of(Message.user(Part.Text.of("hi")),
                         Message.assistant(new Part.Thinking("hmm", null), Part.Text.of("yo")),
                         Message.user(Part.Text.of("again"))))
@@ -111,7 +111,7 @@ class OpenAiRequestWriterTest {
 
     @Test
     void anthropicEffortAndThinkingMapToReasoningEffort() {
-        CallRequest base = CallRequest.builder(WireFormat.ANTHROPIC_MESSAGES, "c")
+        CanonicalRequest base = CanonicalRequest.builder(WireFormat.ANTHROPIC_MESSAGES, "c")
                 .messages(List.of(Message.user(Part.Text.of("hi")))).build();
 
         assertThat(write(base.toBuilder().thinking(new ThinkingConfig.Budget(2048)).build(), OutputCapField.MAX_TOKENS,
@@ -128,7 +128,7 @@ class OpenAiRequestWriterTest {
 
     @Test
     void severalTextPartsOfAToolResultStayParts() {
-        CallRequest r = CallRequest.builder(WireFormat.ANTHROPIC_MESSAGES, "c")
+        CanonicalRequest r = CanonicalRequest.builder(WireFormat.ANTHROPIC_MESSAGES, "c")
                 .messages(List.of(Message.user(new Part.ToolResult("t1",
                         List.of(Part.Text.of("a"), Part.Text.of("b")), false, null))))
                 .build();

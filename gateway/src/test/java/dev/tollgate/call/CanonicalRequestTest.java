@@ -6,9 +6,9 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-class CallRequestTest {
+class CanonicalRequestTest {
 
-    private static final CallRequest BASE = CallRequest.builder(WireFormat.ANTHROPIC_MESSAGES, "m")
+    private static final CanonicalRequest BASE = CanonicalRequest.builder(WireFormat.ANTHROPIC_MESSAGES, "m")
             .messages(List.of(Message.user(Part.Text.of("hi")))).build();
 
     @Test
@@ -32,7 +32,7 @@ class CallRequestTest {
 
     @Test
     void theBuilderCopiesEverySetting() {
-        CallRequest full = BASE.toBuilder().system(List.of(Part.Text.of("s")))
+        CanonicalRequest full = BASE.toBuilder().system(List.of(Part.Text.of("s")))
                 .tools(List.of(new ToolDef.Function("f", null, null, null, null))).toolChoice(ToolChoice.ANY)
                 .parallelToolCalls(false).maxOutputTokens(5).stopSequences(List.of("x")).temperature(0.1).topP(0.2)
                 .topK(3).stream(true).clientWantsUsage(true).thinking(ThinkingConfig.ADAPTIVE).effort("high")

@@ -26,7 +26,7 @@ import java.util.Objects;
  * @param user            an id for the end user (OpenAI {@code user}, Anthropic {@code metadata.user_id}), or null
  * @param n               choices to generate (OpenAI), or null
  */
-public record CallRequest(
+public record CanonicalRequest(
         WireFormat source,
         String model,
         List<Part.Text> system,
@@ -48,7 +48,7 @@ public record CallRequest(
         Integer n,
         Map<String, RawJson> extra) {
 
-    public CallRequest {
+    public CanonicalRequest {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(model, "model");
         system = system == null ? List.of() : List.copyOf(system);
@@ -106,7 +106,7 @@ public record CallRequest(
         return n == null ? 1 : n;
     }
 
-    /** Builds a {@link CallRequest}; every setting starts unset. Not thread-safe. */
+    /** Builds a {@link CanonicalRequest}; every setting starts unset. Not thread-safe. */
     public static final class Builder {
         private WireFormat source;
         private String model;
@@ -134,7 +134,7 @@ public record CallRequest(
             this.model = model;
         }
 
-        private Builder(CallRequest r) {
+        private Builder(CanonicalRequest r) {
             this(r.source, r.model);
             system = r.system;
             messages = r.messages;
@@ -178,8 +178,8 @@ public record CallRequest(
         public Builder extra(Map<String, RawJson> v) { extra = new LinkedHashMap<>(v); return this; }
         public Builder extra(String name, RawJson value) { extra.put(name, value); return this; }
 
-        public CallRequest build() {
-            return new CallRequest(source, model, system, messages, tools, toolChoice, parallelToolCalls,
+        public CanonicalRequest build() {
+            return new CanonicalRequest(source, model, system, messages, tools, toolChoice, parallelToolCalls,
                     maxOutputTokens, stopSequences, temperature, topP, topK, stream, clientWantsUsage, thinking,
                     effort, responseFormat, user, n, extra);
         }
