@@ -7,14 +7,21 @@ package dev.tollgate.call;
  */
 public enum WireFormat {
     /** OpenAI Chat Completions ({@code POST /v1/chat/completions}), and every OpenAI-compatible backend. */
-    OPENAI_CHAT("openai"),
+    OPENAI_CHAT("openai", "OpenAI Chat Completions"),
     /** Anthropic Messages ({@code POST /v1/messages}), and Anthropic's native API. */
-    ANTHROPIC_MESSAGES("anthropic");
+    ANTHROPIC_MESSAGES("anthropic", "Anthropic Messages");
 
     private final String label;
+    private final String displayName;
 
-    WireFormat(String label) {
+    WireFormat(String label, String displayName) {
         this.label = label;
+        this.displayName = displayName;
+    }
+
+    /** The format's name as error messages show it. */
+    public String displayName() {
+        return displayName;
     }
 
     /** The short name used in configuration, docs and the route header. */
