@@ -49,6 +49,14 @@ public interface CallRequest {
      */
     long promptBoundTokens(int imageTokensMax);
 
+    /**
+     * The whole request in the canonical form, read from {@link #body} on first use and kept: what translation to
+     * another wire format writes from.
+     *
+     * @throws RuntimeException a 400 naming the field when the body holds what its own format's reader refuses
+     */
+    CanonicalRequest canonical();
+
     /** Walks the prompt for counting: every message's role, text, images and structured parts, and the tools. */
     void walkPrompt(PromptVisitor visitor);
 

@@ -38,7 +38,6 @@ public record TokenCounts(long input, long cacheRead, long cacheWrite5m, long ca
 
     /** The counts as the pricing layer bills them. */
     public Usage toUsage() {
-        // integrator: switch to the 7-arg Usage (cacheWrite1hTokens after cacheWriteTokens) once it is on main
-        return new Usage(input, cacheRead, cacheWrite5m + cacheWrite1h, output, reasoning, false);
+        return new Usage(input, cacheRead, cacheWrite5m, cacheWrite1h, output, reasoning, false);
     }
 }

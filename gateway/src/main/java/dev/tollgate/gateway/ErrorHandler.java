@@ -19,7 +19,7 @@ import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebExceptionHandler;
 
 import dev.tollgate.api.ApiError;
-import dev.tollgate.api.ErrorBodies;
+import dev.tollgate.wire.ErrorBodies;
 import dev.tollgate.call.WireFormat;
 import dev.tollgate.api.GatewayException;
 import io.netty.channel.Channel;

@@ -15,7 +15,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 
 import dev.tollgate.api.ApiError;
-import dev.tollgate.api.ErrorBodies;
+import dev.tollgate.wire.ErrorBodies;
 import dev.tollgate.call.WireFormat;
 import dev.tollgate.wire.AnswerReader;
 import dev.tollgate.wire.Codecs;

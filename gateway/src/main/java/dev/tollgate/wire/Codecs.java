@@ -4,12 +4,16 @@ import java.util.EnumMap;
 import java.util.Map;
 
 import dev.tollgate.api.ApiError;
+import dev.tollgate.api.GatewayException;
+import dev.tollgate.call.CanonicalRequest;
 import dev.tollgate.call.CallRequest;
 import dev.tollgate.call.WireFormat;
 import dev.tollgate.pricing.OutputCapField;
+import dev.tollgate.wire.anthropic.AnthropicRequestWriter;
 import dev.tollgate.wire.anthropic.AnthropicWire;
 import dev.tollgate.wire.anthropic.MessagesRequest;
 import dev.tollgate.wire.openai.ChatRequest;
+import dev.tollgate.wire.openai.OpenAiRequestWriter;
 import dev.tollgate.wire.openai.OpenAiWire;
 import tools.jackson.databind.ObjectMapper;
 
@@ -67,7 +71,15 @@ public final class Codecs {
             }
             throw new IllegalArgumentException("no codec for " + request.getClass());
         }
-        throw new UnsupportedOperationException("translation from " + request.format() + " to " + backend);
+        CanonicalRequest canonical = request.canonical();
+        if (backend == WireFormat.ANTHROPIC_MESSAGES) {
+            // Anthropic requires max_tokens: a budget's cap, else the client's (within the model's limit), else the
+            // model's whole limit
+            Integer asked = request.maxOutputTokens();
+            int cap = outputCap > 0 ? outputCap : asked != null ? Math.min(asked, modelMaxOutput) : modelMaxOutput;
+            return AnthropicRequestWriter.write(canonical, upstreamModel, cap);
+        }
+        return OpenAiRequestWriter.write(canonical, upstreamModel, capField, outputCap, request.stream());
     }
 
     /**
@@ -78,8 +90,11 @@ public final class Codecs {
         if (request.format() == backend) {
             return null;
         }
-        return ApiError.invalidRequest("unsupported_parameter", "translation from " + request.format().label()
-                + " to " + backend.label() + " is not available", null);
+        try {
+            return Untranslatable.check(request.canonical(), backend);
+        } catch (GatewayException e) {
+            return e.error(); // the request's own format refuses to read it whole
+        }
     }
 
     /** Translates a backend's answers into the client's format; null when the two formats are the same. */
@@ -87,7 +102,28 @@ public final class Codecs {
         if (backend == client) {
             return null;
         }
-        throw new UnsupportedOperationException("translation from " + backend + " to " + client);
+        return new Translator() {
+            @Override
+            public byte[] response(byte[] body, String model) {
+                return StreamTranslator.create(backend, client, model, true).translateResponse(body);
+            }
+
+            @Override
+            public StreamTranslation stream(String model, boolean clientWantsUsage) {
+                StreamTranslator translator = StreamTranslator.create(backend, client, model, clientWantsUsage);
+                return new StreamTranslation() {
+                    @Override
+                    public byte[] onEvents(byte[] events) {
+                        return translator.onEvents(events);
+                    }
+
+                    @Override
+                    public byte[] onEnd() {
+                        return translator.onEnd();
+                    }
+                };
+            }
+        };
     }
 
     /** Translates one call's answers from its backend's format into its client's. */

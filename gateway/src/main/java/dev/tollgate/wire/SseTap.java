@@ -270,46 +270,14 @@ public abstract class SseTap implements StreamUsage {
         return false;
     }
 
-    /** The joined {@code data:} lines of an event. */
+    /** The joined {@code data:} lines of an event ({@link Sse#dataPayload}). */
     public static String dataPayload(byte[] data, int start, int end) {
-        StringBuilder sb = new StringBuilder();
-        int line = start;
-        while (line < end) {
-            int eol = line;
-            while (eol < end && data[eol] != '\n' && data[eol] != '\r') {
-                eol++;
-            }
-            if (eol - line >= 5 && data[line] == 'd' && data[line + 1] == 'a' && data[line + 2] == 't'
-                    && data[line + 3] == 'a' && data[line + 4] == ':') {
-                int from = line + 5;
-                if (from < eol && data[from] == ' ') {
-                    from++;
-                }
-                if (!sb.isEmpty()) {
-                    sb.append('\n');
-                }
-                sb.append(new String(data, from, eol - from, StandardCharsets.UTF_8));
-            }
-            line = eol + 1;
-        }
-        return sb.toString();
+        return Sse.dataPayload(data, start, end);
     }
 
-    /** The index just past the blank line ending the event that starts at {@code from}, or -1. */
+    /** The index just past the blank line ending the event that starts at {@code from}, or -1 ({@link Sse}). */
     public static int eventEnd(byte[] data, int from) {
-        for (int i = from; i < data.length - 1; i++) {
-            if (data[i] == '\n') {
-                if (data[i + 1] == '\n') {
-                    return i + 2;
-                }
-                if (data[i + 1] == '\r' && i + 2 < data.length && data[i + 2] == '\n') {
-                    return i + 3;
-                }
-            } else if (data[i] == '\r' && data[i + 1] == '\r') {
-                return i + 2;
-            }
-        }
-        return -1;
+        return Sse.eventEnd(data, from);
     }
 
     public static int indexOf(byte[] data, int from, int to, byte[] needle) {

@@ -77,6 +77,7 @@ class TokenCounterTest {
             public int images() { return 0; }
             public long promptBoundTokens(int imageTokensMax) { return 0; }
             public void walkPrompt(PromptVisitor visitor) { }
+            public dev.tollgate.call.CanonicalRequest canonical() { return empty.canonical(); }
             public long promptTokens(dev.tollgate.call.PromptTokenCounter counter) { return counter.count(this); }
         };
         assertThat(new TokenCounter().count(nothing)).isEqualTo(3);

@@ -1,5 +1,6 @@
 package dev.tollgate.wire.anthropic;
 
+import dev.tollgate.call.TokenCounts;
 import dev.tollgate.call.WireFormat;
 import dev.tollgate.pricing.Usage;
 import dev.tollgate.wire.AnswerReader;
@@ -30,54 +31,21 @@ public final class AnthropicWire implements AnswerReader {
         return mapper;
     }
 
-    /** Usage from an Anthropic {@code usage} object; null when it has no counts. */
+    /** Usage from an Anthropic {@code usage} object ({@link AnthropicUsage}); null when it has no counts. */
     public static Usage usage(JsonNode usage) {
-        if (usage == null || !usage.isObject() || !usage.has("input_tokens") && !usage.has("output_tokens")) {
-            return null;
-        }
-        long input = count(usage, "input_tokens");
-        long read = count(usage, "cache_read_input_tokens");
-        long[] writes = writes(usage);
-        long output = count(usage, "output_tokens");
-        return new Usage(input, read, writes[0], writes[1], output, 0, false);
+        TokenCounts counts = AnthropicUsage.read(usage);
+        return counts == null ? null : counts.toUsage();
     }
 
     /**
      * The final usage of a stream: the prompt's counts from {@code message_start}, updated by any the
-     * {@code message_delta}'s usage carries, and its cumulative {@code output_tokens}.
+     * {@code message_delta}'s usage carries, and its cumulative {@code output_tokens} (never added up).
      */
     public static Usage finalUsage(Usage start, JsonNode delta) {
-        Usage base = start != null ? start : Usage.NONE;
-        if (delta == null || !delta.isObject()) {
-            return start;
-        }
-        long input = delta.has("input_tokens") && !delta.get("input_tokens").isNull()
-                ? count(delta, "input_tokens") : base.inputTokens();
-        long read = delta.has("cache_read_input_tokens") && !delta.get("cache_read_input_tokens").isNull()
-                ? count(delta, "cache_read_input_tokens") : base.cachedInputTokens();
-        long[] writes = delta.has("cache_creation_input_tokens")
-                && !delta.get("cache_creation_input_tokens").isNull() ? writes(delta)
-                : new long[] {base.cacheWriteTokens(), base.cacheWrite1hTokens()};
-        long output = delta.has("output_tokens") ? count(delta, "output_tokens") : base.outputTokens();
-        return new Usage(input, read, writes[0], writes[1], output, 0, false);
-    }
-
-    /** 5-minute and 1-hour cache writes: the split when Anthropic sends it, else every write as 5-minute. */
-    private static long[] writes(JsonNode usage) {
-        long total = count(usage, "cache_creation_input_tokens");
-        JsonNode split = usage.get("cache_creation");
-        if (split != null && split.isObject()) {
-            long fiveMinutes = count(split, "ephemeral_5m_input_tokens");
-            long oneHour = count(split, "ephemeral_1h_input_tokens");
-            if (fiveMinutes + oneHour > 0 || total == 0) {
-                return new long[] {fiveMinutes, oneHour};
-            }
-        }
-        return new long[] {total, 0};
-    }
-
-    private static long count(JsonNode node, String field) {
-        return Math.max(0, node.path(field).asLong(0));
+        TokenCounts base = start == null ? TokenCounts.ZERO : new TokenCounts(start.inputTokens(),
+                start.cachedInputTokens(), start.cacheWriteTokens(), start.cacheWrite1hTokens(), start.outputTokens(),
+                start.reasoningTokens());
+        return AnthropicUsage.merge(base, delta).toUsage();
     }
 
     /**

@@ -6,6 +6,7 @@ import java.util.Set;
 
 import dev.tollgate.api.ApiError;
 import dev.tollgate.call.CallRequest;
+import dev.tollgate.call.CanonicalRequest;
 import dev.tollgate.call.PromptTokenCounter;
 import dev.tollgate.call.WireFormat;
 import dev.tollgate.pricing.Capability;
@@ -42,6 +43,7 @@ public final class MessagesRequest implements CallRequest {
     private final int maxTokensStart;
     private final int maxTokensEnd;
     private long promptTokens = -1;
+    private CanonicalRequest canonical;
 
     private MessagesRequest(byte[] body, ObjectMapper mapper, Fields f) {
         this.body = body;
@@ -357,6 +359,14 @@ public final class MessagesRequest implements CallRequest {
     public long promptBoundTokens(int imageTokensMax) {
         return Math.max(0, body.length - imageDataChars) + (long) images * imageTokensMax
                 + (needs.contains(Capability.TOOLS) ? TOOLS_OVERHEAD_TOKENS : 0);
+    }
+
+    @Override
+    public CanonicalRequest canonical() {
+        if (canonical == null) {
+            canonical = AnthropicRequestReader.read(body);
+        }
+        return canonical;
     }
 
     @Override

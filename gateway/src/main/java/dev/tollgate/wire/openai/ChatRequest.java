@@ -5,6 +5,7 @@ import java.util.Set;
 
 import dev.tollgate.api.ApiError;
 import dev.tollgate.call.CallRequest;
+import dev.tollgate.call.CanonicalRequest;
 import dev.tollgate.call.PromptTokenCounter;
 import dev.tollgate.call.WireFormat;
 import dev.tollgate.pricing.Capability;
@@ -49,6 +50,7 @@ public final class ChatRequest implements CallRequest {
     private final int[] capRanges;
     private final int objectStart;
     private long promptTokens = -1;
+    private CanonicalRequest canonical;
 
     private ChatRequest(byte[] body, ObjectMapper mapper, Fields f, Integer maxOutputTokens) {
         this.body = body;
@@ -452,6 +454,14 @@ public final class ChatRequest implements CallRequest {
     /** The field holding the client's output cap ({@link #maxOutputTokens}), or null when it sent none. */
     public OutputCapField capField() {
         return capField;
+    }
+
+    @Override
+    public CanonicalRequest canonical() {
+        if (canonical == null) {
+            canonical = OpenAiRequestReader.read(body);
+        }
+        return canonical;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.tollgate.wire.openai;
 
 import dev.tollgate.wire.openai.ChatRequest;
+import dev.tollgate.call.TokenCounts;
 import dev.tollgate.call.WireFormat;
 import dev.tollgate.pricing.OutputCapField;
 import dev.tollgate.pricing.Usage;
@@ -108,24 +109,12 @@ public final class OpenAiWire implements AnswerReader {
     }
 
     /**
-     * Usage from an OpenAI {@code usage} object. {@code prompt_tokens} includes cached reads
-     * ({@code prompt_tokens_details.cached_tokens}; DeepSeek reports {@code prompt_cache_hit_tokens}), which are
-     * split out; {@code completion_tokens} includes reasoning tokens. Null when the object has no counts.
+     * Usage from an OpenAI {@code usage} object ({@link OpenAiUsage}: cached reads split out of
+     * {@code prompt_tokens}, reasoning counted in the output). Null when the object has no counts.
      */
     public static Usage usage(JsonNode usage) {
-        if (usage == null || !usage.isObject() || !usage.has("prompt_tokens") && !usage.has("completion_tokens")) {
-            return null;
-        }
-        long prompt = Math.max(0, usage.path("prompt_tokens").asLong(0));
-        long completion = Math.max(0, usage.path("completion_tokens").asLong(0));
-        long cached = usage.path("prompt_tokens_details").path("cached_tokens").asLong(0);
-        if (cached == 0) {
-            cached = usage.path("prompt_cache_hit_tokens").asLong(0);
-        }
-        cached = Math.max(0, Math.min(cached, prompt));
-        long reasoning = Math.max(0, Math.min(completion,
-                usage.path("completion_tokens_details").path("reasoning_tokens").asLong(0)));
-        return new Usage(prompt - cached, cached, 0, completion, reasoning, false);
+        TokenCounts counts = OpenAiUsage.read(usage);
+        return counts == null ? null : counts.toUsage();
     }
 
     public ObjectMapper mapper() {
