@@ -182,6 +182,11 @@ public final class MessagesRequest implements CallRequest {
                 JsonToken v = p.nextToken();
                 if (type && v == JsonToken.VALUE_STRING) {
                     thinking = !"disabled".equals(p.getString());
+                    if (thinking) {
+                        needs.add(Capability.REASONING);
+                    } else {
+                        needs.remove(Capability.REASONING);
+                    }
                 }
                 p.skipChildren();
             }

@@ -114,6 +114,12 @@ public final class ChatRequest implements CallRequest {
                         }
                     }
                     case "response_format" -> f.responseFormat(value, p);
+                    case "reasoning_effort" -> {
+                        if (value == JsonToken.VALUE_STRING && !"none".equals(p.getString())) {
+                            f.needs.add(Capability.REASONING);
+                        }
+                        p.skipChildren();
+                    }
                     default -> p.skipChildren();
                 }
             }
