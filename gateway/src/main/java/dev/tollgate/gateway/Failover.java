@@ -228,9 +228,10 @@ final class Failover {
         }
     }
 
-    /** How long a 429 or 503 asks the backend to be left alone ({@code retry-after}), or null. */
+    /** How long a 429, 503 or 529 asks the backend to be left alone ({@code retry-after}), or null. */
     private Duration coolDown(UpstreamException e) {
-        if (e.retryAfter() == null || (e.upstreamStatus() != 429 && e.upstreamStatus() != 503)) {
+        if (e.retryAfter() == null || (e.upstreamStatus() != 429 && e.upstreamStatus() != 503
+                && e.upstreamStatus() != 529)) {
             return null;
         }
         return retryAfter(e.retryAfter(), ctx.clock().instant());
