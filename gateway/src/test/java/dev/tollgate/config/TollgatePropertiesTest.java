@@ -46,4 +46,25 @@ class TollgatePropertiesTest {
         assertThat(TollgateProperties.longestCall(p.resilience(), p.providers())).isEqualTo(Duration.ofMinutes(20));
         assertThat(p.budgets().minCappedOutputTokens()).isEqualTo(256);
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"authorization", "X-Api-Key", "cookie", "host",
+            "anthropic-version"})
+    void forwardHeadersMayNotNameCredentialsOrConnectionHeaders(String name) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new TollgateProperties.Provider("anthropic",
+                "https://api.anthropic.com/v1", "k", null, null, null, null, null, null, null, null, null,
+                java.util.List.of(name)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(name);
+    }
+
+    @Test
+    void anAnthropicProviderSendsItsKeyAsXApiKeyWithAVersion() {
+        TollgateProperties.Provider p = new TollgateProperties.Provider("anthropic", "https://api.anthropic.com/v1",
+                "k", null, null, null, null, null, null, null, null, null, java.util.List.of("anthropic-beta"));
+
+        assertThat(p.apiKeyHeader()).isEqualTo("x-api-key");
+        assertThat(p.apiKeyRequired()).isTrue();
+        assertThat(p.anthropicVersion()).isEqualTo("2023-06-01");
+        assertThat(p.settings("anthropic").forwardHeaders()).containsExactly("anthropic-beta");
+    }
 }

@@ -204,4 +204,37 @@ class AnthropicMessagesIT extends AnthropicITSupport {
         assertThat(MAPPER.readTree(response.body()).path("input_tokens").asLong()).isPositive();
         assertThat(ANTHROPIC.receivedCount()).isZero();
     }
+
+    @Test
+    void explainAndCompareTakeAMessagesRequestAndTheExplainHeaderWorksOnTheMessagesApi() throws Exception {
+        ANTHROPIC.behave(FakeAnthropic.answer(AnthropicAnswer.text("ok", 5, 1)));
+        String body = "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":100,\"top_k\":5,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+        HttpResponse<String> explain = post("/v1/route/explain", ALPHA, body);
+        HttpResponse<String> compare = post("/v1/cost/compare", ALPHA, body);
+        HttpResponse<String> call = post("/v1/messages", ALPHA, body, "x-tollgate-explain", "true");
+
+        assertThat(explain.statusCode()).isEqualTo(200);
+        JsonNode decision = MAPPER.readTree(explain.body());
+        assertThat(decision.path("routed").asBoolean()).isTrue();
+        assertThat(decision.path("candidates").get(0).path("provider").asString()).isEqualTo("anthropic");
+        assertThat(compare.statusCode()).isEqualTo(200);
+        assertThat(call.statusCode()).isEqualTo(200);
+        assertThat(call.headers().firstValue("x-tollgate-explain")).isPresent();
+    }
+
+    @Test
+    void aMessagesRequestNoBackendOfItsFormatServesIsRefusedNamingTheFieldOtherFormatsCannotCarry() throws Exception {
+        // deepseek-chat is offered only by the OpenAI-compatible backend, which has no top_k
+        OPENAI.behave(FakeUpstream.json(200, FakeUpstream.chatCompletion("never", 1, 1)));
+        HttpResponse<String> response = post("/v1/messages", ALPHA, "{\"model\":\"deepseek-chat\",\"max_tokens\":50,"
+                + "\"top_k\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        JsonNode body = MAPPER.readTree(response.body());
+        assertThat(body.path("error").path("type").asString()).isEqualTo("invalid_request_error");
+        assertThat(body.path("error").path("message").asString()).contains("top_k");
+        assertThat(OPENAI.receivedCount()).isZero();
+    }
 }
