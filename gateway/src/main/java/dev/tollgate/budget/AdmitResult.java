@@ -1,6 +1,5 @@
 package dev.tollgate.budget;
 
-import dev.tollgate.call.Outcome;
 import java.util.List;
 
 /**

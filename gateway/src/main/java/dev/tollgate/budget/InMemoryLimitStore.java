@@ -1,6 +1,5 @@
 package dev.tollgate.budget;
 
-import dev.tollgate.call.Outcome;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

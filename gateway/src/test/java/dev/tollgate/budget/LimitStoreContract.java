@@ -1,6 +1,5 @@
 package dev.tollgate.budget;
 
-import dev.tollgate.call.Outcome;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;

@@ -1,6 +1,5 @@
 package dev.tollgate.budget.redis;
 
-import dev.tollgate.call.Outcome;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
