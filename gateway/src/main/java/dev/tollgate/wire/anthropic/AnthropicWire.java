@@ -6,9 +6,6 @@ import dev.tollgate.pricing.Usage;
 import dev.tollgate.wire.AnswerReader;
 import dev.tollgate.wire.SseTap;
 import tools.jackson.core.JacksonException;
-import tools.jackson.core.JsonParser;
-import tools.jackson.core.JsonToken;
-import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
@@ -57,30 +54,7 @@ public final class AnthropicWire implements AnswerReader {
      */
     @Override
     public Usage usageOfResponse(byte[] body) {
-        try (JsonParser parser = mapper.createParser(body)) {
-            JsonToken first = parser.nextToken();
-            if (first == null) {
-                throw new StreamReadException(parser, "empty response body");
-            }
-            Usage found = null;
-            if (first == JsonToken.START_OBJECT) {
-                while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
-                    String name = parser.currentName();
-                    JsonToken value = parser.nextToken();
-                    if ("usage".equals(name) && value == JsonToken.START_OBJECT) {
-                        found = usage(parser.readValueAsTree());
-                    } else {
-                        parser.skipChildren();
-                    }
-                }
-            } else {
-                parser.skipChildren();
-            }
-            if (parser.nextToken() != null) {
-                throw new StreamReadException(parser, "content after the end of the JSON document");
-            }
-            return found;
-        }
+        return AnswerReader.topLevelUsage(mapper, body, AnthropicWire::usage);
     }
 
     /** The text, thinking and tool inputs of a whole message, for counting when it reports no usage. */
