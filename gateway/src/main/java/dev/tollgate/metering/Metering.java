@@ -116,8 +116,13 @@ public final class Metering {
         if (!upstreamWorked) {
             return null;
         }
-        long prompt = call.request().promptTokens(tokens);
         long output = tap != null ? tap.countDeliveredOutputTokens(tokens::count) : 0;
-        return new Usage(prompt, 0, 0, output, 0, true);
+        Usage prompt = tap != null ? tap.reportedPromptUsage() : null;
+        if (prompt != null) {
+            // the backend counted the prompt before the stream ended (Anthropic's message_start): exact, every kind
+            return new Usage(prompt.inputTokens(), prompt.cachedInputTokens(), prompt.cacheWriteTokens(),
+                    prompt.cacheWrite1hTokens(), output, 0, true);
+        }
+        return new Usage(call.request().promptTokens(tokens), 0, 0, output, 0, true);
     }
 }

@@ -569,11 +569,11 @@ class AnthropicTranslationIT extends AnthropicITSupport {
 
         Map<String, Object> row = ledgerRow(requestId);
         gate.countDown();
-        // The row is written and billed. Its input is the tokenizer's count of the prompt, flagged estimated:
-        // Metering does not use the exact counts message_start already gave (StreamUsage.reportedPromptUsage).
+        // The row is written and billed: its input exactly as message_start counted it, its output counted from
+        // what was delivered, flagged estimated.
         assertThat(row).containsEntry("OUTCOME", "cancelled").containsEntry("PROVIDER", "anthropic")
-                .containsEntry("STATUS", 499);
-        assertThat((Long) row.get("INPUT_TOKENS")).isPositive();
+                .containsEntry("STATUS", 499).containsEntry("ESTIMATED", true);
+        assertThat(row.get("INPUT_TOKENS")).isEqualTo(64L);
         assertThat((Long) row.get("OUTPUT_TOKENS")).isPositive();
         assertThat((BigDecimal) row.get("COST_USD")).isPositive();
         assertThat(countRows(requestId)).isEqualTo(1);
