@@ -17,6 +17,10 @@ import java.time.Instant;
  * @param inputMicros  the input price in millionths of a USD per 1M tokens (exact: at most 6 decimals), for fast
  *                     cost comparisons in routing; derived from {@code input}
  * @param outputMicros likewise for the output price
+ * @param promptMaxMicros     the highest price any prompt token can be billed at at the base rates (input, cache
+ *                            read, either cache write), in the same unit; derived, so that a reservation needs no
+ *                            BigDecimal
+ * @param tierPromptMaxMicros likewise at the long-context tier's rates; 0 without a tier
  */
 public record PriceRow(
         String version,
@@ -29,13 +33,27 @@ public record PriceRow(
         BigDecimal output,
         LongContextTier longContext,
         long inputMicros,
-        long outputMicros) implements TokenPrices {
+        long outputMicros,
+        long promptMaxMicros,
+        long tierPromptMaxMicros) implements TokenPrices {
 
     /** A row with every price: the micros are derived. */
     public PriceRow(String version, Instant effectiveFrom, String source, BigDecimal input, BigDecimal cachedInput,
             BigDecimal cacheWrite, BigDecimal cacheWrite1h, BigDecimal output, LongContextTier longContext) {
         this(version, effectiveFrom, source, input, cachedInput, cacheWrite, cacheWrite1h, output, longContext,
-                micros(input), micros(output));
+                micros(input), micros(output), micros(max(input, cachedInput, cacheWrite, cacheWrite1h)),
+                longContext == null ? 0 : micros(longContext.maxPromptPrice()));
+    }
+
+    /** The largest of the prices given (a null price is one the provider does not charge apart). */
+    private static BigDecimal max(BigDecimal input, BigDecimal... others) {
+        BigDecimal max = input;
+        for (BigDecimal p : others) {
+            if (p != null) {
+                max = max.max(p);
+            }
+        }
+        return max;
     }
 
     /** A row without a 1-hour cache-write price and without a long-context tier. */
@@ -74,11 +92,8 @@ public record PriceRow(
      * it reads from or writes to its cache, so a reservation must assume the dearest kind.
      */
     public long maxPromptMicros(long promptTokensAtMost) {
-        BigDecimal max = maxPromptPrice();
-        if (longContext != null && longContext.appliesTo(promptTokensAtMost)) {
-            max = max.max(longContext.maxPromptPrice());
-        }
-        return micros(max);
+        return longContext != null && longContext.appliesTo(promptTokensAtMost)
+                ? Math.max(promptMaxMicros, tierPromptMaxMicros) : promptMaxMicros;
     }
 
     /**

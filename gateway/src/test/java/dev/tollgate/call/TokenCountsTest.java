@@ -10,10 +10,10 @@ import dev.tollgate.pricing.Usage;
 class TokenCountsTest {
 
     @Test
-    void bothCacheWriteLifetimesAreBilledAsCacheWritesUntilUsageSplitsThem() {
+    void eachCacheWriteLifetimeIsBilledApart() {
         TokenCounts counts = new TokenCounts(10, 20, 30, 40, 50, 5);
 
-        assertThat(counts.toUsage()).isEqualTo(new Usage(10, 20, 70, 50, 5, false));
+        assertThat(counts.toUsage()).isEqualTo(new Usage(10, 20, 30, 40, 50, 5, false));
         assertThat(counts.promptTokens()).isEqualTo(100);
         assertThat(counts.cacheWrite()).isEqualTo(70);
     }

@@ -41,7 +41,8 @@ class AnthropicResponsesTest {
                         new RawJson("{\"location\":\"San Francisco, CA\",\"unit\":\"celsius\"}"), null));
         assertThat(r.stopReason()).isEqualTo(new StopReason(StopReason.Kind.TOOL_USE, "tool_use"));
         assertThat(r.usage()).isEqualTo(new TokenCounts(2095, 1800, 456, 100, 503, 0));
-        assertThat(r.usage().toUsage().cacheWriteTokens()).isEqualTo(556);
+        assertThat(r.usage().toUsage().cacheWriteTokens()).isEqualTo(456);
+        assertThat(r.usage().toUsage().cacheWrite1hTokens()).isEqualTo(100);
     }
 
     @Test
