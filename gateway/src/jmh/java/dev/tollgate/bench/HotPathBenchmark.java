@@ -18,15 +18,15 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
-import dev.tollgate.api.ChatRequest;
+import dev.tollgate.wire.openai.ChatRequest;
 import dev.tollgate.auth.KeyHasher;
-import dev.tollgate.metering.SseUsageTap;
+import dev.tollgate.wire.openai.SseUsageTap;
 import dev.tollgate.pricing.CostCalculator;
 import dev.tollgate.pricing.PriceRow;
 import dev.tollgate.pricing.PriceTable;
 import dev.tollgate.pricing.PriceTableLoader;
 import dev.tollgate.pricing.Usage;
-import dev.tollgate.providers.OpenAiWire;
+import dev.tollgate.wire.openai.OpenAiWire;
 import dev.tollgate.routing.Catalog;
 import dev.tollgate.routing.Decision;
 import dev.tollgate.routing.RouteRequest;

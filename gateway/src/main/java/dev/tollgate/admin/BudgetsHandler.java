@@ -21,7 +21,7 @@ import dev.tollgate.budget.LimitOverrides;
 import dev.tollgate.budget.LimitStore;
 import dev.tollgate.budget.Nanos;
 import dev.tollgate.budget.RateLimitSpec;
-import dev.tollgate.metering.Outcome;
+import dev.tollgate.call.Outcome;
 import dev.tollgate.routing.RoutingRules;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.ObjectMapper;

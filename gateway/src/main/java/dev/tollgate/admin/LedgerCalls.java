@@ -23,7 +23,8 @@ import dev.tollgate.routing.ReplayCall;
 public final class LedgerCalls {
 
     private static final String SELECT = "SELECT team, ts, requested_model, stream, input_tokens, "
-            + "cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, estimated, cost_usd, "
+            + "cached_input_tokens, cache_write_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, "
+            + "estimated, cost_usd, "
             + "counterfactual_cost_usd FROM ledger WHERE provider IS NOT NULL AND requested_model IS NOT NULL "
             + "AND day_utc >= ? AND day_utc <= ? ORDER BY ts, request_id";
 
@@ -60,8 +61,8 @@ public final class LedgerCalls {
 
     private static ReplayCall call(ResultSet rs) throws SQLException {
         Usage usage = new Usage(rs.getLong("input_tokens"), rs.getLong("cached_input_tokens"),
-                rs.getLong("cache_write_tokens"), rs.getLong("output_tokens"), rs.getLong("reasoning_tokens"),
-                rs.getBoolean("estimated"));
+                rs.getLong("cache_write_tokens"), rs.getLong("cache_write_1h_tokens"), rs.getLong("output_tokens"),
+                rs.getLong("reasoning_tokens"), rs.getBoolean("estimated"));
         BigDecimal cost = rs.getBigDecimal("cost_usd");
         return new ReplayCall(rs.getString("team"), rs.getObject("ts", OffsetDateTime.class).toInstant(),
                 rs.getString("requested_model"), rs.getBoolean("stream"), usage,

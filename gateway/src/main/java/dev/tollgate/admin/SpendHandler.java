@@ -73,7 +73,8 @@ public final class SpendHandler {
             o.put("day", r.day().toString()).put("provider", r.provider()).put("model", r.model())
                     .put("requests", r.requests()).put("input_tokens", r.inputTokens())
                     .put("cached_input_tokens", r.cachedInputTokens()).put("cache_write_tokens", r.cacheWriteTokens())
-                    .put("output_tokens", r.outputTokens()).put("cost_usd", CostCalculator.format(r.costUsd()))
+                    .put("cache_write_1h_tokens", r.cacheWrite1hTokens()).put("output_tokens", r.outputTokens())
+                    .put("reasoning_tokens", r.reasoningTokens()).put("cost_usd", CostCalculator.format(r.costUsd()))
                     .put("estimated_requests", r.estimatedRequests())
                     .put("counterfactual_usd", CostCalculator.format(r.counterfactualUsd()))
                     .put("saved_usd", CostCalculator.format(r.counterfactualUsd().subtract(r.costUsd())));

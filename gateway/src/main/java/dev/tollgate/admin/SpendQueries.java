@@ -22,7 +22,8 @@ public final class SpendQueries {
 
     private static final String BY_DAY_PROVIDER_MODEL = "SELECT day_utc, provider, model, COUNT(*), SUM(input_tokens), "
             + "SUM(cached_input_tokens), SUM(cache_write_tokens), SUM(output_tokens), SUM(cost_usd), "
-            + "SUM(CASE WHEN estimated THEN 1 ELSE 0 END), SUM(COALESCE(counterfactual_cost_usd, cost_usd)) FROM ledger "
+            + "SUM(CASE WHEN estimated THEN 1 ELSE 0 END), SUM(COALESCE(counterfactual_cost_usd, cost_usd)), "
+            + "SUM(cache_write_1h_tokens), SUM(reasoning_tokens) FROM ledger "
             + "WHERE team = ? AND day_utc >= ? AND day_utc <= ? AND provider IS NOT NULL "
             + "GROUP BY day_utc, provider, model ORDER BY day_utc, provider, model";
 
@@ -49,8 +50,8 @@ public final class SpendQueries {
                     BigDecimal cost = rs.getBigDecimal(9);
                     BigDecimal counterfactual = rs.getBigDecimal(11);
                     rows.add(new SpendRow(rs.getDate(1).toLocalDate(), rs.getString(2), rs.getString(3), rs.getLong(4),
-                            rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getLong(8),
-                            cost == null ? BigDecimal.ZERO : cost, rs.getLong(10),
+                            rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getLong(12), rs.getLong(8),
+                            rs.getLong(13), cost == null ? BigDecimal.ZERO : cost, rs.getLong(10),
                             counterfactual == null ? BigDecimal.ZERO : counterfactual));
                 }
             }

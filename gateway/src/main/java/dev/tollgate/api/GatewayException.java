@@ -1,6 +1,6 @@
 package dev.tollgate.api;
 
-import dev.tollgate.metering.Outcome;
+import dev.tollgate.call.Outcome;
 
 /**
  * Carries an {@link ApiError} to the error handler, which renders it; or, for an upstream error passed through,

@@ -1,7 +1,7 @@
 package dev.tollgate.api;
 
-import dev.tollgate.metering.AttemptOutcome;
-import dev.tollgate.metering.Outcome;
+import dev.tollgate.call.AttemptOutcome;
+import dev.tollgate.call.Outcome;
 
 /**
  * A backend's failure to answer one attempt, classified so failover knows whether to try the next candidate.

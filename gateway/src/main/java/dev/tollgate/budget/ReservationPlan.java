@@ -6,11 +6,12 @@ import java.util.Arrays;
  * What admission may reserve for one call, and the output cap each candidate backend gets for what was reserved.
  * <p>
  * The bound it keeps: a call admitted with amount {@code R} can cost at most {@code R} at any candidate it may be sent
- * to, whatever the provider's tokenizer, because its prompt is priced at an upper bound of its tokens (the request's
- * byte length, see {@code ChatRequest.promptBoundTokens}) and its output at the cap the upstream request carries, for
- * every choice ({@code n}). The worst case of candidate {@code i} is {@code promptBound[i] x input[i] + n x
- * requested[i] x output[i]}, where {@code requested[i]} is the client's {@code max_tokens}, else the model's whole
- * output limit. The amounts to try, in order, as {@link AdmitRequest#amounts}: the largest worst case (every
+ * to, whatever the provider's tokenizer and whatever kinds it bills the tokens as, because its prompt is priced at an
+ * upper bound of its tokens (the request's byte length, see {@code ChatRequest.promptBoundTokens}) at the highest
+ * price any prompt token can be billed at, and its output at the cap the upstream request carries, for every choice
+ * ({@code n}), at the highest output price. The worst case of candidate {@code i} is
+ * {@code promptBound[i] x input[i] + n x requested[i] x output[i]}, where {@code requested[i]} is the client's
+ * {@code max_tokens}, else the model's whole output limit. The amounts to try, in order, as {@link AdmitRequest#amounts}: the largest worst case (every
  * candidate at its full request), the first candidate's, then with downgrade-to-fit each cheaper worst case in routing
  * order. Then, as {@link AdmitRequest#flexibleMinimum}, the first candidate's cost with its output cut to
  * {@code minOutput} tokens per choice (or what it asked, if less): when a hard budget has less left than every
@@ -31,8 +32,9 @@ public final class ReservationPlan {
     private final long flexibleMinimum;
 
     /**
-     * @param inputPico   per candidate, in routing order: the input price per token (pico-USD)
-     * @param outputPico  the output price per token (pico-USD)
+     * @param inputPico   per candidate, in routing order: the highest price per token (pico-USD) any prompt token
+     *                    can be billed at (uncached, cached, cache writes, long-context tier when it can apply)
+     * @param outputPico  the highest output price per token (pico-USD)
      * @param promptBound the prompt's tokens at most, at that candidate
      * @param requested   the output tokens per choice the call asks of that candidate (its {@code max_tokens}, else
      *                    the model's limit)

@@ -2,9 +2,13 @@ package dev.tollgate.config;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import javax.sql.DataSource;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.cloud.gateway.route.RouteLocator;
@@ -27,6 +31,7 @@ import dev.tollgate.auth.Principal;
 import dev.tollgate.gateway.BodyWork;
 import dev.tollgate.gateway.ErrorHandler;
 import dev.tollgate.gateway.CompareHandler;
+import dev.tollgate.gateway.CountTokensHandler;
 import dev.tollgate.gateway.ExchangeAttributes;
 import dev.tollgate.gateway.ExplainHandler;
 import dev.tollgate.gateway.ForwardFilter;
@@ -38,7 +43,8 @@ import dev.tollgate.metering.LedgerWriter;
 import dev.tollgate.metering.Metering;
 import dev.tollgate.metering.TokenCounter;
 import dev.tollgate.providers.BackendRegistry;
-import dev.tollgate.providers.OpenAiWire;
+import dev.tollgate.providers.BackendSettings;
+import dev.tollgate.wire.Codecs;
 import dev.tollgate.routing.Tables;
 import dev.tollgate.admin.BudgetsHandler;
 import dev.tollgate.budget.LimitStore;
@@ -59,6 +65,8 @@ import tools.jackson.databind.ObjectMapper;
 @EnableConfigurationProperties(TollgateProperties.class)
 public class GatewayConfiguration {
 
+    private static final Logger log = LoggerFactory.getLogger(GatewayConfiguration.class);
+
     /** Ledger stops after the web server has drained in-flight calls (graceful shutdown is DEFAULT_PHASE - 1024). */
     static final int LEDGER_PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
 
@@ -74,8 +82,8 @@ public class GatewayConfiguration {
     }
 
     @Bean
-    OpenAiWire openAiWire(ObjectMapper mapper) {
-        return new OpenAiWire(mapper);
+    Codecs codecs(ObjectMapper mapper) {
+        return new Codecs(mapper);
     }
 
     /**
@@ -123,7 +131,15 @@ public class GatewayConfiguration {
     BackendRegistry backendRegistry(TollgateProperties properties, ConnectionProvider connections, LoopResources loops,
             TokenCounter tokens, ObjectMapper mapper, Clock clock) {
         HttpClient base = HttpClient.create(connections).runOn(loops).compress(false).keepAlive(true);
-        return BackendRegistry.build(properties.providers(), base, tokens, mapper, clock);
+        List<BackendSettings> enabled = new ArrayList<>();
+        properties.providers().forEach((id, p) -> {
+            if (Boolean.TRUE.equals(p.enabled())) {
+                enabled.add(p.settings(id));
+            } else {
+                log.info("provider {}: disabled (tollgate.providers.{}.enabled=false)", id, id);
+            }
+        });
+        return BackendRegistry.build(enabled, base, tokens, mapper, clock);
     }
 
     @Bean(destroyMethod = "close")
@@ -132,7 +148,7 @@ public class GatewayConfiguration {
         TablesService service = new TablesService(
                 TableLocations.resolve(properties.pricing().location(), properties.pricing().defaultLocation()),
                 TableLocations.resolve(properties.rules().location(), properties.rules().defaultLocation()),
-                backends.priceTables(), clock, registry);
+                backends.priceTables(), backends.formats(), clock, registry);
         service.startPolling(properties.pricing().reloadInterval());
         return service;
     }
@@ -198,8 +214,8 @@ public class GatewayConfiguration {
     }
 
     @Bean
-    RouteFilter routeFilter(TokenCounter tokens, BackendGuards guards) {
-        return new RouteFilter(tokens, guards);
+    RouteFilter routeFilter(TokenCounter tokens, BackendGuards guards, Codecs codecs) {
+        return new RouteFilter(tokens, guards, codecs);
     }
 
     @Bean
@@ -230,10 +246,10 @@ public class GatewayConfiguration {
     }
 
     @Bean
-    ForwardFilter forwardFilter(BackendRegistry backends, BackendGuards guards, OpenAiWire wire, TokenCounter tokens,
+    ForwardFilter forwardFilter(BackendRegistry backends, BackendGuards guards, Codecs codecs, TokenCounter tokens,
             TollgateProperties properties, ObjectMapper mapper, GatewayMetrics metrics, Clock clock) {
         TollgateProperties.Resilience r = properties.resilience();
-        return new ForwardFilter(backends, guards, wire, tokens, (int) properties.limits().maxUpstreamBody().toBytes(),
+        return new ForwardFilter(backends, guards, codecs, tokens, (int) properties.limits().maxUpstreamBody().toBytes(),
                 metrics, r.maxAttempts(), r.deadline(), clock, new DecisionJson(mapper));
     }
 
@@ -242,12 +258,13 @@ public class GatewayConfiguration {
         return new ErrorHandler(properties.limits().maxDrainedBody().toBytes());
     }
 
-    /** The chat route: its backend is chosen per request by the filters, so its URI is never used. */
+    /** The call routes: their backend is chosen per request by the filters, so their URI is never used. */
     @Bean
     RouteLocator tollgateRoutes(RouteLocatorBuilder builder) {
         return builder.routes()
                 .route("chat-completions", r -> r.path("/v1/chat/completions").and().method(HttpMethod.POST)
                         .uri("no://op"))
+                .route("messages", r -> r.path("/v1/messages").and().method(HttpMethod.POST).uri("no://op"))
                 .build();
     }
 
@@ -259,17 +276,21 @@ public class GatewayConfiguration {
     @Bean
     RouterFunction<ServerResponse> tollgateApi(ObjectMapper mapper, Clock clock, SpendQueries spend,
             TokenCounter tokens, TollgateProperties properties, BackendGuards guards, LimitStore limitStore,
-            LimitOverridesService overrides, BodyWork bodyWork) {
+            LimitOverridesService overrides, BodyWork bodyWork, Codecs codecs) {
         BudgetsHandler budgets = new BudgetsHandler(limitStore, overrides, mapper, clock,
                 properties.budgets().timeZone());
         ModelsHandler models = new ModelsHandler(mapper, clock);
         SpendHandler spendHandler = new SpendHandler(spend, mapper, clock);
         int maxBody = (int) properties.limits().maxBodySize().toBytes();
-        ExplainHandler explain = new ExplainHandler(mapper, tokens, clock, maxBody, guards::health, bodyWork);
-        CompareHandler compare = new CompareHandler(mapper, tokens, clock, maxBody, guards::health, bodyWork);
+        CountTokensHandler countTokens = new CountTokensHandler(mapper, tokens, maxBody, bodyWork);
+        ExplainHandler explain = new ExplainHandler(mapper, tokens, clock, maxBody, guards::health, bodyWork,
+                codecs);
+        CompareHandler compare = new CompareHandler(mapper, tokens, clock, maxBody, guards::health, bodyWork,
+                codecs);
         return RouterFunctions.route(RequestPredicates.GET("/v1/models"),
                         req -> models.list(req, req.exchange().<Tables>getAttribute(ExchangeAttributes.TABLES)))
                 .andRoute(RequestPredicates.POST("/v1/route/explain"), explain::explain)
+                .andRoute(RequestPredicates.POST("/v1/messages/count_tokens"), countTokens::count)
                 .andRoute(RequestPredicates.POST("/v1/cost/compare"), compare::compare)
                 .andRoute(RequestPredicates.GET("/v1/spend"),
                         req -> spendHandler.spend(req, req.exchange().<Principal>getAttribute(ExchangeAttributes.PRINCIPAL)))

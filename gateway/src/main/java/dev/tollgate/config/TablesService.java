@@ -18,6 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.tollgate.metering.GatewayMetrics;
+import dev.tollgate.call.WireFormat;
 import dev.tollgate.pricing.PriceTable;
 import dev.tollgate.pricing.PriceTableLoader;
 import dev.tollgate.pricing.QualityTable;
@@ -46,6 +47,7 @@ public final class TablesService implements AutoCloseable {
     private final TableSource pricing;
     private final TableSource rules;
     private final Map<String, String> backends;
+    private final Map<String, WireFormat> formats;
     private final Clock clock;
     private final AtomicReference<Tables> current = new AtomicReference<>();
     private final MeterRegistry registry;
@@ -60,9 +62,17 @@ public final class TablesService implements AutoCloseable {
 
     public TablesService(TableSource pricing, TableSource rules, Map<String, String> backends, Clock clock,
             MeterRegistry registry) {
+        this(pricing, rules, backends, Map.of(), clock, registry);
+    }
+
+    /** @param formats backend id -> the wire format it speaks (OpenAI's when absent) */
+    public TablesService(TableSource pricing, TableSource rules, Map<String, String> backends,
+            Map<String, WireFormat> formats, Clock clock,
+            MeterRegistry registry) {
         this.pricing = pricing;
         this.rules = rules;
         this.backends = Map.copyOf(backends);
+        this.formats = Map.copyOf(formats);
         this.clock = clock;
         this.registry = registry;
         pricingFingerprint = fingerprint(pricing);
@@ -70,7 +80,7 @@ public final class TablesService implements AutoCloseable {
         PriceTable prices = PriceTableLoader.load(pricing);
         QualityTable quality = QualityTableLoader.load(pricing);
         RoutingRules routingRules = RulesLoader.load(rules);
-        current.set(new Tables(prices, quality, routingRules, Catalog.build(prices, backends), 1, clock.instant()));
+        current.set(new Tables(prices, quality, routingRules, Catalog.build(prices, backends, formats), 1, clock.instant()));
         counter("pricing", "accepted");
         counter("rules", "accepted");
         log.info("tables: {} price files and quality scores for {} models from {}; {} teams, {} keys and {} aliases "
@@ -170,7 +180,7 @@ public final class TablesService implements AutoCloseable {
                         + "all the same", e);
             }
         }
-        Tables next = new Tables(prices, quality, routingRules, Catalog.build(prices, backends), old.generation() + 1,
+        Tables next = new Tables(prices, quality, routingRules, Catalog.build(prices, backends, formats), old.generation() + 1,
                 clock.instant());
         current.set(next);
         log.info("tables: reloaded (generation {})", next.generation());

@@ -2,6 +2,7 @@ package dev.tollgate.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -389,11 +390,13 @@ public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provi
     /**
      * One backend.
      *
-     * @param type            {@code openai} (any OpenAI-compatible API) or {@code simulated} (in-process)
+     * @param type            {@code openai} (any OpenAI-compatible API), {@code anthropic} (Anthropic's native
+     *                        Messages API) or {@code simulated} (in-process)
      * @param baseUrl         API root including the version path, e.g. {@code https://api.openai.com/v1}
      * @param apiKey          the provider's key; never logged, never returned
-     * @param apiKeyHeader    header carrying the key; default {@code Authorization} (as {@code Bearer <key>});
-     *                        any other name gets the bare key (Azure: {@code api-key})
+     * @param apiKeyHeader    header carrying the key; default {@code Authorization} (as {@code Bearer <key>}), and
+     *                        {@code x-api-key} for {@code anthropic}; any other name gets the bare key (Azure:
+     *                        {@code api-key})
      * @param apiKeyRequired  skip the provider at start when its key is empty; default true for {@code openai}
      * @param headers         extra headers sent upstream
      * @param prices          price-table id; default the provider id
@@ -401,19 +404,50 @@ public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provi
      * @param connectTimeout  default 5s
      * @param resilience      overrides of {@code tollgate.resilience.defaults} for this provider's backends
      * @param simulated       settings of a simulated provider
+     * @param anthropicVersion {@code anthropic-version} sent to an {@code anthropic} provider; default
+     *                        {@value #DEFAULT_ANTHROPIC_VERSION} (the client's own is not passed on: the gateway reads
+     *                        the answers, so it speaks the version it knows)
+     * @param forwardHeaders  client request headers passed on to this provider, by name (e.g. {@code anthropic-beta});
+     *                        default none. Only headers named here ever leave the gateway
      */
     public record Provider(String type, String baseUrl, String apiKey, String apiKeyHeader, Boolean apiKeyRequired,
             Map<String, String> headers, String prices, Boolean enabled, Duration connectTimeout,
-            BackendResilience resilience, Simulated simulated) {
+            BackendResilience resilience, Simulated simulated, String anthropicVersion, List<String> forwardHeaders) {
+
+        public static final String DEFAULT_ANTHROPIC_VERSION = "2023-06-01";
+
+        /** Headers {@code forward-headers} may not name: the client's credentials, and what the connection owns. */
+        static final java.util.Set<String> NEVER_FORWARDED = java.util.Set.of("authorization", "x-api-key", "api-key",
+                "cookie", "proxy-authorization", "host", "content-length", "content-type", "transfer-encoding",
+                "connection", "keep-alive", "upgrade", "te", "trailer", "accept-encoding", "anthropic-version");
+
         public Provider {
             type = type != null ? type : "openai";
             apiKey = apiKey != null ? apiKey : "";
-            apiKeyHeader = apiKeyHeader != null && !apiKeyHeader.isBlank() ? apiKeyHeader : "Authorization";
-            apiKeyRequired = apiKeyRequired != null ? apiKeyRequired : "openai".equals(type);
+            apiKeyHeader = apiKeyHeader != null && !apiKeyHeader.isBlank() ? apiKeyHeader
+                    : "anthropic".equals(type) ? "x-api-key" : "Authorization";
+            apiKeyRequired = apiKeyRequired != null ? apiKeyRequired : "openai".equals(type) || "anthropic".equals(type);
+            anthropicVersion = anthropicVersion != null && !anthropicVersion.isBlank() ? anthropicVersion
+                    : DEFAULT_ANTHROPIC_VERSION;
+            forwardHeaders = forwardHeaders != null ? List.copyOf(forwardHeaders) : List.of();
+            for (String name : forwardHeaders) {
+                if (NEVER_FORWARDED.contains(name.toLowerCase(java.util.Locale.ROOT).strip())) {
+                    throw new IllegalArgumentException("forward-headers may not name '" + name + "': the client's "
+                            + "credentials and the connection's own headers never leave the gateway");
+                }
+            }
             headers = headers != null ? Map.copyOf(headers) : Map.of();
             enabled = enabled != null ? enabled : Boolean.TRUE;
             connectTimeout = connectTimeout != null ? connectTimeout : Duration.ofSeconds(5);
             simulated = simulated != null ? simulated : new Simulated(null, null, null);
+        }
+
+        /** This provider's settings, as its backend takes them. */
+        public dev.tollgate.providers.BackendSettings settings(String id) {
+            return new dev.tollgate.providers.BackendSettings(id, type, baseUrl, apiKey, apiKeyHeader, apiKeyRequired,
+                    headers, prices != null ? prices : id, connectTimeout, anthropicVersion, forwardHeaders,
+                    new dev.tollgate.providers.BackendSettings.Simulation(simulated.latency(),
+                            simulated.chunkInterval(), simulated.outputTokens()));
         }
 
         @Override

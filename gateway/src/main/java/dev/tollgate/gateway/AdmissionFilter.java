@@ -14,7 +14,8 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.tollgate.api.ApiError;
-import dev.tollgate.api.ChatRequest;
+import dev.tollgate.call.CallRequest;
+import dev.tollgate.call.WireFormat;
 import dev.tollgate.api.GatewayException;
 import dev.tollgate.auth.Principal;
 import dev.tollgate.budget.AdmitRequest;
@@ -31,7 +32,7 @@ import dev.tollgate.budget.RateState;
 import dev.tollgate.budget.ReservationPlan;
 import dev.tollgate.metering.BudgetMetrics;
 import dev.tollgate.metering.CallRecord;
-import dev.tollgate.metering.Outcome;
+import dev.tollgate.call.Outcome;
 import dev.tollgate.pricing.PricedModel;
 import dev.tollgate.routing.Candidate;
 import dev.tollgate.routing.Decision;
@@ -45,10 +46,12 @@ import reactor.core.publisher.Mono;
  * once the cost is known ({@link BudgetSettlement}), however the call ends.
  * <p>
  * What is reserved bounds what the call can cost ({@link ReservationPlan}): its prompt at an upper bound of its
- * tokens, and its output at the cap the upstream request carries, for every choice. Under a hard budget the call
- * asks for its {@code max_tokens}, else the model's whole output limit; when that does not fit, the output is capped
- * to what the budget has left (at least {@code min-capped-output-tokens} per choice, else the call is refused), the
- * upstream request carries the cap (in the model's cap field) and the response says so
+ * tokens, each at the highest price a prompt token can be billed at (cache writes, and the long-context tier when
+ * the bound passes its threshold), and its output at the cap the upstream request carries, for every choice, at the
+ * highest output price. Under a hard budget the call asks for its {@code max_tokens}, else the model's whole output
+ * limit; when that does not fit, the output is capped to what the budget has left (at least
+ * {@code min-capped-output-tokens} per choice, else the call is refused), the upstream request carries the cap (in
+ * the model's cap field) and the response says so
  * ({@code x-tollgate-output-capped}). Failover keeps to the candidates the reservation covers, each with its own cap.
  * Thread-safe.
  */
@@ -100,7 +103,7 @@ public final class AdmissionFilter implements GlobalFilter, Ordered {
             return chain.filter(exchange);
         }
         Instant now = call.startedAt();
-        ChatRequest chat = call.request();
+        CallRequest chat = call.request();
         ReservationPlan plan = plan(chat, decision.candidates(), applicable.downgradeToFit());
         long[] amounts = plan.amounts();
         boolean hard = applicable.hasHard();
@@ -129,7 +132,8 @@ public final class AdmissionFilter implements GlobalFilter, Ordered {
                 .flatMap(result -> {
                     HttpHeaders headers = exchange.getResponse().getHeaders();
                     budgetHeaders(headers, result.budgets());
-                    rateHeaders(headers, result.rates());
+                    RateHeaders.set(headers, result.rates(),
+                            Ingress.format(exchange) == WireFormat.ANTHROPIC_MESSAGES ? now : null);
                     metrics.observed(p.team(), applicable, result);
                     if (!result.admitted()) {
                         call.settlement(null); // nothing was reserved
@@ -151,7 +155,7 @@ public final class AdmissionFilter implements GlobalFilter, Ordered {
     }
 
     /** The reservation plan of a call over the decision's candidates, in routing order. */
-    static ReservationPlan plan(ChatRequest chat, List<Candidate> candidates, boolean downgrade, int minOutput) {
+    static ReservationPlan plan(CallRequest chat, List<Candidate> candidates, boolean downgrade, int minOutput) {
         int n = candidates.size();
         long[] input = new long[n];
         long[] output = new long[n];
@@ -161,15 +165,17 @@ public final class AdmissionFilter implements GlobalFilter, Ordered {
         for (int i = 0; i < n; i++) {
             Candidate c = candidates.get(i);
             PricedModel m = c.offering().model();
-            input[i] = c.price().inputMicros();
-            output[i] = c.price().outputMicros();
             prompt[i] = chat.promptBoundTokens(m.imageTokensMax());
+            // the dearest rates its tokens can be billed at: the provider picks cache reads and writes, and a prompt
+            // past a long-context threshold moves the whole call to the tier's rates
+            input[i] = c.price().maxPromptMicros(prompt[i]);
+            output[i] = c.price().maxOutputMicros(prompt[i]);
             requested[i] = maxTokens != null ? Math.min(maxTokens, m.maxOutputTokens()) : m.maxOutputTokens();
         }
         return new ReservationPlan(input, output, prompt, requested, chat.choices(), minOutput, downgrade);
     }
 
-    private ReservationPlan plan(ChatRequest chat, List<Candidate> candidates, boolean downgrade) {
+    private ReservationPlan plan(CallRequest chat, List<Candidate> candidates, boolean downgrade) {
         return plan(chat, candidates, downgrade, minCappedOutput);
     }
 
@@ -259,10 +265,6 @@ public final class AdmissionFilter implements GlobalFilter, Ordered {
             }
         }
         headers.set(Headers.BUDGET_REMAINING_USD, usd(Math.max(0, tightest.remainingNanos())));
-    }
-
-    private static void rateHeaders(HttpHeaders headers, List<RateState> states) {
-        RateHeaders.set(headers, states);
     }
 
     private static BudgetSpec spec(Applicable applicable, String counterKey) {

@@ -17,7 +17,8 @@ import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 import dev.tollgate.api.ApiError;
-import dev.tollgate.api.ChatRequest;
+import dev.tollgate.call.CallRequest;
+import dev.tollgate.wire.Codecs;
 import dev.tollgate.auth.Principal;
 import dev.tollgate.metering.TokenCounter;
 import dev.tollgate.pricing.CostCalculator;
@@ -50,6 +51,7 @@ public final class CompareHandler {
 
     private final ObjectMapper mapper;
     private final TokenCounter tokens;
+    private final Codecs codecs;
     private final Clock clock;
     private final int maxBytes;
     private final Supplier<Health> health;
@@ -61,7 +63,8 @@ public final class CompareHandler {
      * @param work   where a large body is parsed and counted
      */
     public CompareHandler(ObjectMapper mapper, TokenCounter tokens, Clock clock, int maxBytes, Supplier<Health> health,
-            BodyWork work) {
+            BodyWork work, Codecs codecs) {
+        this.codecs = codecs;
         this.work = work;
         this.health = health;
         this.mapper = mapper;
@@ -87,8 +90,8 @@ public final class CompareHandler {
         Integer output;
         JsonNode root = tree(bytes);
         if (root.has("messages")) {
-            ChatRequest chat = ChatRequest.parse(bytes, mapper);
-            route = RouteRequests.of(chat, http.headers().asHttpHeaders(), principal, tokens);
+            CallRequest chat = Ingress.parse(bytes, mapper, http.headers().asHttpHeaders());
+            route = RouteRequests.of(chat, http.headers().asHttpHeaders(), principal, tokens, codecs);
             input = chat.promptTokens(tokens);
             output = chat.maxOutputTokens();
         } else {

@@ -9,6 +9,7 @@ import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.server.reactive.ServerHttpRequest;
@@ -18,12 +19,15 @@ import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebExceptionHandler;
 
 import dev.tollgate.api.ApiError;
+import dev.tollgate.wire.ErrorBodies;
+import dev.tollgate.call.WireFormat;
 import dev.tollgate.api.GatewayException;
 import io.netty.channel.Channel;
 import reactor.core.publisher.Mono;
 
 /**
- * Renders every error a client can see as JSON in OpenAI's shape, ahead of Spring Boot's own handler: the
+ * Renders every error a client can see as JSON in the shape of the client's own API ({@link ErrorBodies}: Anthropic's
+ * on the Messages API, OpenAI's everywhere else), ahead of Spring Boot's own handler: the
  * gateway's errors, upstream errors passed through, Spring's (404 no such path, 405, 415) and any bug (500, with
  * the request id, logged with its stack trace; the message never carries internals). Thread-safe.
  */
@@ -53,13 +57,14 @@ public final class ErrorHandler implements WebExceptionHandler {
             // the HTTP layer has answered this request already (its body could not be decoded): nothing to add
             return Mono.empty();
         }
+        WireFormat format = Ingress.format(exchange);
         byte[] body;
         int status;
         String retryAfter = null;
         Set<HttpMethod> allow = Set.of();
         if (ex instanceof GatewayException g) {
-            status = g.error().status();
-            body = g.rawBody() != null ? g.rawBody() : g.error().toJson();
+            status = g.rawBody() != null ? g.error().status() : ErrorBodies.status(g.error(), format);
+            body = g.rawBody() != null ? g.rawBody() : ErrorBodies.json(g.error(), format);
             retryAfter = g.retryAfter();
         } else if (ex instanceof ResponseStatusException rse) {
             status = rse.getStatusCode().value();
@@ -67,21 +72,22 @@ public final class ErrorHandler implements WebExceptionHandler {
             String code = status == 404 ? "not_found" : status == 405 ? "method_not_allowed"
                     : status == 415 ? "unsupported_media_type" : "invalid_request";
             String message = status == 404 ? "Unknown path " + exchange.getRequest().getPath().value()
-                    + ". Tollgate serves POST /v1/chat/completions, GET /v1/models, GET /v1/spend, GET /v1/budgets, POST /v1/route/explain and POST /v1/cost/compare."
+                    + ". Tollgate serves POST /v1/chat/completions, POST /v1/messages, POST /v1/messages/count_tokens, "
+                    + "GET /v1/models, GET /v1/spend, GET /v1/budgets, POST /v1/route/explain and POST /v1/cost/compare."
                     : status == 405 && !allow.isEmpty() ? "Method " + exchange.getRequest().getMethod()
                     + " is not allowed on " + exchange.getRequest().getPath().value() + "; use "
                     + allow.stream().map(HttpMethod::name).sorted().collect(Collectors.joining(", ")) + "."
                     : rse.getReason() != null ? rse.getReason() : HttpStatus.valueOf(status).getReasonPhrase();
-            body = new ApiError(status, status >= 500 ? ApiError.SERVER_ERROR : ApiError.INVALID_REQUEST, code,
-                    message, null).toJson();
+            body = ErrorBodies.json(new ApiError(status, status >= 500 ? ApiError.SERVER_ERROR
+                    : ApiError.INVALID_REQUEST, code, message, null), format);
         } else {
             String requestId = exchange.getAttribute(ExchangeAttributes.REQUEST_ID);
             log.error("request {} failed inside the gateway", requestId, ex);
             ApiError error = ApiError.internal(requestId != null ? requestId : "-");
             status = error.status();
-            body = error.toJson();
+            body = ErrorBodies.json(error, format);
         }
-        response.setStatusCode(HttpStatus.valueOf(status));
+        response.setStatusCode(HttpStatusCode.valueOf(status));
         HttpHeaders headers = response.getHeaders();
         headers.setContentType(MediaType.APPLICATION_JSON);
         headers.remove(HttpHeaders.CACHE_CONTROL);

@@ -7,7 +7,8 @@ import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
-import dev.tollgate.api.ChatRequest;
+import dev.tollgate.call.CallRequest;
+import dev.tollgate.wire.Codecs;
 import dev.tollgate.api.DecisionJson;
 import dev.tollgate.auth.Principal;
 import dev.tollgate.metering.TokenCounter;
@@ -29,6 +30,7 @@ public final class ExplainHandler {
     private final ObjectMapper mapper;
     private final DecisionJson json;
     private final TokenCounter tokens;
+    private final Codecs codecs;
     private final Clock clock;
     private final int maxBytes;
     private final Supplier<Health> health;
@@ -40,7 +42,8 @@ public final class ExplainHandler {
      * @param work   where a large body is parsed and counted
      */
     public ExplainHandler(ObjectMapper mapper, TokenCounter tokens, Clock clock, int maxBytes, Supplier<Health> health,
-            BodyWork work) {
+            BodyWork work, Codecs codecs) {
+        this.codecs = codecs;
         this.work = work;
         this.health = health;
         this.mapper = mapper;
@@ -55,9 +58,9 @@ public final class ExplainHandler {
         Tables tables = request.exchange().getAttribute(ExchangeAttributes.TABLES);
         return ParseFilter.readBody(request.exchange().getRequest(), maxBytes)
                 .flatMap(bytes -> work.run(request.exchange().getRequest(), bytes.length, () -> {
-                    ChatRequest chat = ChatRequest.parse(bytes, mapper);
+                    CallRequest chat = Ingress.parse(bytes, mapper, request.headers().asHttpHeaders());
                     Decision decision = Router.decide(RouteRequests.of(chat, request.headers().asHttpHeaders(),
-                            principal, tokens), tables, health.get(), clock.instant());
+                            principal, tokens, codecs), tables, health.get(), clock.instant());
                     return mapper.writeValueAsBytes(json.full(decision));
                 }))
                 .flatMap(body -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(body));

@@ -18,13 +18,15 @@ import dev.tollgate.api.DecisionJson;
 import dev.tollgate.api.UpstreamException;
 import dev.tollgate.config.TollgateProperties.BackendResilience;
 import dev.tollgate.metering.Attempt;
-import dev.tollgate.metering.AttemptOutcome;
+import dev.tollgate.call.AttemptOutcome;
 import dev.tollgate.metering.CallRecord;
 import dev.tollgate.metering.GatewayMetrics;
-import dev.tollgate.metering.Outcome;
+import dev.tollgate.call.Outcome;
 import dev.tollgate.metering.TokenCounter;
+import dev.tollgate.call.WireFormat;
+import dev.tollgate.pricing.PricedModel;
 import dev.tollgate.providers.Backend;
-import dev.tollgate.providers.OpenAiWire;
+import dev.tollgate.wire.Codecs;
 import dev.tollgate.providers.UpstreamCall;
 import dev.tollgate.resilience.BackendGuard;
 import dev.tollgate.resilience.BackendGuards;
@@ -58,7 +60,7 @@ import reactor.core.publisher.Mono;
 final class Failover {
 
     /** What every call's failover shares. Thread-safe. */
-    record Context(Map<String, Backend> backends, BackendGuards guards, OpenAiWire wire, TokenCounter tokens,
+    record Context(Map<String, Backend> backends, BackendGuards guards, Codecs codecs, TokenCounter tokens,
             int maxBody, GatewayMetrics metrics, int maxAttempts, Duration deadline, Clock clock,
             LongSupplier nanoTime) {
     }
@@ -68,6 +70,7 @@ final class Failover {
     private final Decision.Routed decision;
     private final FailoverOrder order;
     private final ServerHttpResponse response;
+    private final HttpHeaders clientHeaders;
     private final long deadlineNanos;
     private int sent;
     private UpstreamException lastFailure;
@@ -76,6 +79,13 @@ final class Failover {
     private volatile boolean cancelled;
 
     Failover(Context ctx, CallRecord call, Decision.Routed decision, ServerHttpResponse response) {
+        this(ctx, call, decision, response, HttpHeaders.EMPTY);
+    }
+
+    /** @param clientHeaders the client's request headers, of which a backend passes on those its settings name */
+    Failover(Context ctx, CallRecord call, Decision.Routed decision, ServerHttpResponse response,
+            HttpHeaders clientHeaders) {
+        this.clientHeaders = clientHeaders;
         this.ctx = ctx;
         this.call = call;
         this.decision = decision;
@@ -138,10 +148,14 @@ final class Failover {
         BackendResilience limits = attempt.settings();
         long total = limits.totalTimeout().toNanos();
         long firstByteBudget = Math.min(Math.min(limits.firstByteTimeout().toNanos(), total), remainingNanos);
-        ResponseRelay relay = new ResponseRelay(call, attempt, response, ctx.wire(), ctx.tokens(), ctx.maxBody(),
+        WireFormat format = backend.format();
+        ResponseRelay relay = new ResponseRelay(call, attempt, response, ctx.codecs().reader(format),
+                ctx.codecs().translator(format, call.request().format()), ctx.tokens(), ctx.maxBody(),
                 limits.streamIdleTimeout(), attempt.startNanos() + total, ctx.nanoTime());
-        UpstreamCall upstream = new UpstreamCall(call.request(), model, ctx.wire().upstreamBody(call.request(), model,
-                candidate.offering().model().outputCapField(), candidate.outputCap()));
+        PricedModel priced = candidate.offering().model();
+        UpstreamCall upstream = new UpstreamCall(call.request(), model, ctx.codecs().upstreamBody(call.request(),
+                format, model, priced.outputCapField(), candidate.outputCap(), priced.maxOutputTokens()),
+                clientHeaders::getValuesAsList);
         boolean deadlineBound = remainingNanos < Math.min(limits.firstByteTimeout().toNanos(), total);
         boolean stream = call.request().stream();
         return Flux.defer(() -> backend.exchange(upstream, relay))
@@ -214,9 +228,10 @@ final class Failover {
         }
     }
 
-    /** How long a 429 or 503 asks the backend to be left alone ({@code retry-after}), or null. */
+    /** How long a 429, 503 or 529 asks the backend to be left alone ({@code retry-after}), or null. */
     private Duration coolDown(UpstreamException e) {
-        if (e.retryAfter() == null || (e.upstreamStatus() != 429 && e.upstreamStatus() != 503)) {
+        if (e.retryAfter() == null || (e.upstreamStatus() != 429 && e.upstreamStatus() != 503
+                && e.upstreamStatus() != 529)) {
             return null;
         }
         return retryAfter(e.retryAfter(), ctx.clock().instant());

@@ -15,13 +15,13 @@ import org.springframework.web.server.ServerWebExchange;
 import dev.tollgate.api.ApiError;
 import dev.tollgate.api.DecisionJson;
 import dev.tollgate.api.UpstreamException;
-import dev.tollgate.metering.AttemptOutcome;
+import dev.tollgate.call.AttemptOutcome;
 import dev.tollgate.metering.CallRecord;
 import dev.tollgate.metering.GatewayMetrics;
-import dev.tollgate.metering.Outcome;
+import dev.tollgate.call.Outcome;
 import dev.tollgate.metering.TokenCounter;
 import dev.tollgate.providers.BackendRegistry;
-import dev.tollgate.providers.OpenAiWire;
+import dev.tollgate.wire.Codecs;
 import dev.tollgate.resilience.BackendGuards;
 import dev.tollgate.routing.Decision;
 import io.netty.channel.ConnectTimeoutException;
@@ -48,10 +48,10 @@ public final class ForwardFilter implements GlobalFilter, Ordered {
      * @param maxAttempts     upstream calls per client call at most
      * @param deadline        longest time from a call's arrival to its first byte, failovers included
      */
-    public ForwardFilter(BackendRegistry backends, BackendGuards guards, OpenAiWire wire, TokenCounter tokens,
+    public ForwardFilter(BackendRegistry backends, BackendGuards guards, Codecs codecs, TokenCounter tokens,
             int maxUpstreamBody, GatewayMetrics metrics, int maxAttempts, Duration deadline, Clock clock,
             DecisionJson explain) {
-        this.context = new Failover.Context(backends.all(), guards, wire, tokens, maxUpstreamBody, metrics,
+        this.context = new Failover.Context(backends.all(), guards, codecs, tokens, maxUpstreamBody, metrics,
                 maxAttempts, deadline, clock, System::nanoTime);
         this.explain = explain;
     }
@@ -76,7 +76,8 @@ public final class ForwardFilter implements GlobalFilter, Ordered {
         // stream: no per-event flush wrapper is needed (ChatCompletionsIT proves the first event arrives while the
         // upstream still holds the rest). Nothing is written before an attempt's first byte, which is what lets
         // failover try another backend unseen.
-        Flux<DataBuffer> answer = new Failover(context, call, decision, exchange.getResponse()).body();
+        Flux<DataBuffer> answer = new Failover(context, call, decision, exchange.getResponse(),
+                exchange.getRequest().getHeaders()).body();
         Scheduler loop = ConnectionLoop.of(exchange);
         // The answer's signals come on the upstream's thread (another event loop, a timer); they are handed to the
         // client connection's own loop, so that the response is ended and the exchange completed there. A

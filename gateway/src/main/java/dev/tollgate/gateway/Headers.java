@@ -4,6 +4,8 @@ package dev.tollgate.gateway;
 public final class Headers {
 
     public static final String REQUEST_ID = "x-tollgate-request-id";
+    /** The request id under the name Anthropic's API and clients use, on the Messages API. */
+    public static final String ANTHROPIC_REQUEST_ID = "request-id";
     public static final String PROVIDER = "x-tollgate-provider";
     public static final String MODEL = "x-tollgate-model";
     public static final String COST_USD = "x-tollgate-cost-usd";

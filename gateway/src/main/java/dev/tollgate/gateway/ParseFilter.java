@@ -10,7 +10,10 @@ import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.tollgate.api.ApiError;
-import dev.tollgate.api.ChatRequest;
+import dev.tollgate.call.CallRequest;
+import dev.tollgate.call.WireFormat;
+import dev.tollgate.wire.anthropic.MessagesRequest;
+import dev.tollgate.wire.openai.ChatRequest;
 import dev.tollgate.metering.CallRecord;
 import dev.tollgate.metering.TokenCounter;
 import io.netty.channel.Channel;
@@ -19,7 +22,8 @@ import tools.jackson.databind.ObjectMapper;
 
 /**
  * Reads the request body once, refusing more than {@code tollgate.limits.max-body-size} (413, before reading
- * when Content-Length already says so), and parses it into a {@link ChatRequest}. A large body is parsed and its
+ * when Content-Length already says so), and parses it in its endpoint's wire format ({@link ChatRequest},
+ * {@link MessagesRequest}). A large body is parsed and its
  * prompt tokens counted (for routing, which comes next) off the event loop ({@link BodyWork}). Thread-safe.
  */
 public final class ParseFilter implements GlobalFilter, Ordered {
@@ -53,8 +57,9 @@ public final class ParseFilter implements GlobalFilter, Ordered {
             // reads the 413 rather than a reset)
             return Mono.error(ApiError.tooLarge(maxBytes).exception());
         }
+        WireFormat format = Ingress.format(exchange);
         return readBody(exchange.getRequest(), maxBytes)
-                .flatMap(bytes -> work.run(exchange.getRequest(), bytes.length, () -> parse(bytes)))
+                .flatMap(bytes -> work.run(exchange.getRequest(), bytes.length, () -> parse(bytes, format)))
                 .flatMap(request -> {
                     call.request(request);
                     return chain.filter(exchange);
@@ -65,8 +70,9 @@ public final class ParseFilter implements GlobalFilter, Ordered {
      * The parsed request; for a large body also its prompt tokens, which routing needs next: counted here, off the
      * event loop, they are kept in the request and routing does not count them again.
      */
-    private ChatRequest parse(byte[] bytes) {
-        ChatRequest request = ChatRequest.parse(bytes, mapper);
+    private CallRequest parse(byte[] bytes, WireFormat format) {
+        CallRequest request = format == WireFormat.ANTHROPIC_MESSAGES ? MessagesRequest.parse(bytes, mapper, false)
+                : ChatRequest.parse(bytes, mapper);
         if (work.offLoop(bytes.length)) {
             request.promptTokens(tokens);
         }

@@ -18,6 +18,7 @@ import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 
 import dev.tollgate.api.ApiError;
+import dev.tollgate.call.WireFormat;
 import dev.tollgate.api.GatewayException;
 import dev.tollgate.auth.KeyHasher;
 import dev.tollgate.auth.Principal;
@@ -25,7 +26,7 @@ import dev.tollgate.config.TablesService;
 import dev.tollgate.metering.CallRecord;
 import dev.tollgate.metering.GatewayMetrics;
 import dev.tollgate.metering.Metering;
-import dev.tollgate.metering.Outcome;
+import dev.tollgate.call.Outcome;
 import dev.tollgate.routing.Tables;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
@@ -38,8 +39,6 @@ import reactor.core.publisher.SignalType;
  * 405, not a call: it is not metered. Thread-safe.
  */
 public final class RequestContextWebFilter implements WebFilter, Ordered {
-
-    static final String CHAT_PATH = "/v1/chat/completions";
 
     /** Keys seen recently -> their hash: saves a SHA-256 per call. Bounded; keys are checked against the rules
      * in force on every call, so a key removed from the rules stops working at the next reload. */
@@ -76,6 +75,10 @@ public final class RequestContextWebFilter implements WebFilter, Ordered {
         String requestId = RequestIds.next(now.toEpochMilli());
         exchange.getAttributes().put(ExchangeAttributes.REQUEST_ID, requestId);
         exchange.getResponse().getHeaders().set(Headers.REQUEST_ID, requestId);
+        if (Ingress.format(path) == WireFormat.ANTHROPIC_MESSAGES) {
+            // Anthropic's clients read the request id from this header (their errors name it)
+            exchange.getResponse().getHeaders().set(Headers.ANTHROPIC_REQUEST_ID, requestId);
+        }
         Tables snapshot = tables.current();
         exchange.getAttributes().put(ExchangeAttributes.TABLES, snapshot);
         Principal principal = authenticate(request.getHeaders(), snapshot);
@@ -88,7 +91,7 @@ public final class RequestContextWebFilter implements WebFilter, Ordered {
                     .exception());
         }
         exchange.getAttributes().put(ExchangeAttributes.PRINCIPAL, principal);
-        if (!CHAT_PATH.equals(path)) {
+        if (!Ingress.isCall(path)) {
             return chain.filter(exchange);
         }
         if (request.getMethod() != HttpMethod.POST) {

@@ -15,17 +15,20 @@ import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 
 import dev.tollgate.api.ApiError;
+import dev.tollgate.wire.ErrorBodies;
+import dev.tollgate.call.WireFormat;
+import dev.tollgate.wire.AnswerReader;
+import dev.tollgate.wire.Codecs;
+import dev.tollgate.wire.SseTap;
 import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.UpstreamException;
-import dev.tollgate.metering.AttemptOutcome;
+import dev.tollgate.call.AttemptOutcome;
 import dev.tollgate.metering.CallRecord;
 import dev.tollgate.metering.Metering;
-import dev.tollgate.metering.Outcome;
-import dev.tollgate.metering.SseUsageTap;
+import dev.tollgate.call.Outcome;
 import dev.tollgate.metering.TokenCounter;
 import dev.tollgate.pricing.CostCalculator;
 import dev.tollgate.pricing.Usage;
-import dev.tollgate.providers.OpenAiWire;
 import dev.tollgate.providers.UpstreamHandler;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -51,19 +54,20 @@ import tools.jackson.databind.JsonNode;
  */
 final class ResponseRelay implements UpstreamHandler<DataBuffer> {
 
-    private static final byte[] STREAM_CUT = ("data: " + new String(new ApiError(502, ApiError.SERVER_ERROR,
+    private static final ApiError STREAM_CUT = new ApiError(502, ApiError.SERVER_ERROR,
             "upstream_stream_interrupted", "The provider ended the stream early; you are charged for what was "
-            + "delivered.", null).toJson(), StandardCharsets.UTF_8) + "\n\n").getBytes(StandardCharsets.UTF_8);
-    private static final byte[] STREAM_STALLED = ("data: " + new String(new ApiError(504, ApiError.SERVER_ERROR,
+            + "delivered.", null);
+    private static final ApiError STREAM_STALLED = new ApiError(504, ApiError.SERVER_ERROR,
             "upstream_stream_timeout", "The provider stopped sending the stream (stream idle or total timeout); you "
-            + "are charged for what was delivered.", null).toJson(), StandardCharsets.UTF_8) + "\n\n")
-            .getBytes(StandardCharsets.UTF_8);
+            + "are charged for what was delivered.", null);
 
     private final CallRecord call;
     private final String provider;
     private final ServerHttpResponse response;
     private final DataBufferFactory buffers;
-    private final OpenAiWire wire;
+    private final AnswerReader reader;
+    private final WireFormat client;
+    private final Codecs.Translator translator;
     private final TokenCounter tokens;
     private final int maxBody;
     private final UpstreamAttempt attempt;
@@ -80,8 +84,9 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
      * @param streamEndNanos {@code nanoTime} past which the stream is cut (the attempt's total timeout)
      * @param nanoTime       the call's nano clock
      */
-    ResponseRelay(CallRecord call, UpstreamAttempt attempt, ServerHttpResponse response, OpenAiWire wire,
-            TokenCounter tokens, int maxBody, Duration streamIdle, long streamEndNanos, LongSupplier nanoTime) {
+    ResponseRelay(CallRecord call, UpstreamAttempt attempt, ServerHttpResponse response, AnswerReader reader,
+            Codecs.Translator translator, TokenCounter tokens, int maxBody, Duration streamIdle, long streamEndNanos,
+            LongSupplier nanoTime) {
         this.call = call;
         this.attempt = attempt;
         this.provider = attempt.provider();
@@ -90,7 +95,9 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
         this.nanoTime = nanoTime;
         this.response = response;
         this.buffers = response.bufferFactory();
-        this.wire = wire;
+        this.reader = reader;
+        this.client = call.request().format();
+        this.translator = translator;
         this.tokens = tokens;
         this.maxBody = maxBody;
     }
@@ -115,7 +122,7 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
     private Flux<DataBuffer> whole(byte[] bytes) {
         Usage usage;
         try {
-            usage = wire.usageOfResponse(bytes);
+            usage = reader.usageOfResponse(bytes);
             if (usage == null) {
                 usage = estimate(bytes); // valid JSON without a usage object
             }
@@ -129,11 +136,12 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
             // and the response untouched; the timeout that abandoned the attempt ends this flux
             return Flux.never();
         }
+        byte[] out = translator == null ? bytes : translator.response(bytes, call.model());
         call.usage(usage);
         BigDecimal cost = Metering.cost(usage, call.price());
         HttpHeaders headers = response.getHeaders();
         headers.setContentType(MediaType.APPLICATION_JSON);
-        headers.setContentLength(bytes.length);
+        headers.setContentLength(out.length);
         headers.set(Headers.COST_USD, CostCalculator.format(cost));
         headers.set(Headers.PRICE_VERSION, call.price().version());
         // The cost is known: settle before the answer goes out, so that the client's next call is admitted against
@@ -147,51 +155,55 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
         response.setStatusCode(HttpStatus.OK);
         call.firstByte(now);
         call.relayed(); // the whole answer, in one buffer: a client closing right after reading it is not a cancel
-        return Flux.just(buffers.wrap(bytes));
+        return Flux.just(buffers.wrap(out));
     }
 
     /** Usage of a whole answer without a usage object: prompt and answer counted with the tokenizer. */
     private Usage estimate(byte[] bytes) {
-        StringBuilder text = new StringBuilder();
-        for (JsonNode choice : wire.mapper().readTree(bytes).path("choices")) {
-            text.append(choice.path("message").path("content").asString(""));
-            text.append(choice.path("message").path("reasoning_content").asString(""));
-        }
-        return new Usage(call.request().promptTokens(tokens), 0, 0, tokens.count(text.toString()), 0, true);
+        return new Usage(call.request().promptTokens(tokens), 0, 0, tokens.count(reader.answerText(bytes)), 0, true);
     }
 
     private Flux<DataBuffer> stream(Flux<byte[]> body) {
-        SseUsageTap tap = new SseUsageTap(wire.mapper(), !call.request().clientWantsUsage());
+        // translated, the backend's usage event is needed by the translation (which drops it when the client did
+        // not ask for usage); passed through, the tap drops it
+        SseTap tap = reader.tap(translator == null && !call.request().clientWantsUsage());
+        Codecs.StreamTranslation translation = translator == null ? null
+                : translator.stream(call.model(), call.request().clientWantsUsage());
         // The first data event's wait is bounded by the attempt's first-byte timeout (failover's); every later chunk
         // by the idle timeout, shortened to what is left of the attempt's total.
         return body.timeout(Mono.never(), chunk -> Mono.delay(nextChunkWait()))
                 .map(tap::onChunk)
                 .concatWith(Mono.fromSupplier(tap::onComplete))
-                .onErrorMap(SseUsageTap.EventTooLargeException.class, e -> badResponse("upstream_bad_response",
-                        "Provider '" + provider + "' sent a stream event longer than " + SseUsageTap.MAX_EVENT_BYTES
+                .onErrorMap(SseTap.EventTooLargeException.class, e -> badResponse("upstream_bad_response",
+                        "Provider '" + provider + "' sent a stream event longer than " + SseTap.MAX_EVENT_BYTES
                         + " bytes."))
                 .<DataBuffer>handle((bytes, sink) -> {
                     if (bytes.length > 0 && !lost && (started || tap.sawData() && start(tap))) {
                         if (tap.sawDone() && tap.reportedUsage() != null) {
-                            // [DONE] is the last event, after the usage: settle before it reaches the client
+                            // the stream's last event is in these bytes, after the usage: settle before it reaches
+                            // the client
                             call.settleNow(Metering.cost(tap.reportedUsage(), call.price()), tap.reportedUsage());
                         }
-                        sink.next(buffers.wrap(bytes));
+                        byte[] out = translation == null ? bytes : translation.onEvents(bytes);
+                        if (out.length > 0) {
+                            sink.next(buffers.wrap(out));
+                        }
                     }
                 })
-                .concatWith(Flux.defer(() -> end(tap)))
+                .concatWith(Flux.defer(() -> end(tap, translation)))
                 .onErrorResume(e -> {
                     if (!started) {
                         return Mono.error(e);
                     }
                     interrupted(e instanceof TimeoutException ? "upstream_stream_timeout"
                             : "upstream_stream_interrupted");
-                    return Mono.just(buffers.wrap(e instanceof TimeoutException ? STREAM_STALLED : STREAM_CUT));
+                    return Mono.just(buffers.wrap(ErrorBodies.streamEvent(
+                            e instanceof TimeoutException ? STREAM_STALLED : STREAM_CUT, client)));
                 });
     }
 
     /** The first data event is about to go out: commits the call to this attempt, unless its timeout came first. */
-    private boolean start(SseUsageTap tap) {
+    private boolean start(SseTap tap) {
         long now = nanoTime.getAsLong();
         if (!attempt.commit(now)) {
             lost = true;
@@ -208,24 +220,57 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
         return true;
     }
 
-    /** The upstream ended the stream: a failure before any data event, an interruption without {@code [DONE]}. */
-    private Flux<DataBuffer> end(SseUsageTap tap) {
+    /**
+     * The upstream ended the stream: a failure before any data event (an error event the backend sent first says
+     * which), an interruption without the stream's last event after it.
+     */
+    private Flux<DataBuffer> end(SseTap tap, Codecs.StreamTranslation translation) {
         if (lost) {
             return Flux.never(); // the first-byte timeout that abandoned the attempt ends it
         }
         if (!started) {
+            AnswerReader.UpstreamError error = tap.streamError();
+            if (error != null) {
+                return Flux.error(upstreamError(streamErrorStatus(error), null, error, null));
+            }
             return Flux.error(badResponse("upstream_bad_response", "Provider '" + provider
                     + "' ended the stream without sending any data event."));
         }
         if (tap.reportedUsage() != null) {
             call.usage(tap.reportedUsage());
         }
+        byte[] rest = translation == null ? new byte[0] : translation.onEnd();
         if (!tap.sawDone()) {
             interrupted("upstream_stream_interrupted");
-            return Flux.just(buffers.wrap(STREAM_CUT));
+            // a backend that said why in an error event (passed on already) gets no second one
+            byte[] cut = tap.streamError() != null ? new byte[0] : ErrorBodies.streamEvent(STREAM_CUT, client);
+            return Flux.just(buffers.wrap(concat(rest, cut)));
         }
         call.relayed();
-        return Flux.empty();
+        return rest.length == 0 ? Flux.empty() : Flux.just(buffers.wrap(rest));
+    }
+
+    /** The HTTP status an error event stands for (Anthropic's error types follow its statuses). */
+    private static int streamErrorStatus(AnswerReader.UpstreamError error) {
+        return switch (error.type() == null ? "" : error.type()) {
+            case "overloaded_error" -> 529;
+            case "rate_limit_error" -> 429;
+            case "invalid_request_error" -> 400;
+            case "not_found_error" -> 404;
+            case "request_too_large" -> 413;
+            case "authentication_error" -> 401;
+            case "permission_error" -> 403;
+            default -> 500;
+        };
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        if (a.length == 0) {
+            return b;
+        }
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     /** The stream broke after its first byte: the client gets an error event, the call is charged for what came. */
@@ -251,19 +296,29 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
     }
 
     private UpstreamException upstreamError(int status, String retryAfter, byte[] bytes) {
-        JsonNode error = null;
-        try {
-            JsonNode root = wire.mapper().readTree(bytes);
-            error = root != null && root.path("error").isObject() ? root.get("error") : null;
-        } catch (RuntimeException ignored) {
-            // not JSON: described below
-        }
-        String upstreamMessage = error != null ? error.path("message").asString("")
-                : snippet(bytes);
+        return upstreamError(status, retryAfter, reader.error(bytes), bytes);
+    }
+
+    /**
+     * An upstream error status, classified for failover and described for the client. A 4xx in the client's own
+     * format is passed on as the backend sent it; in another format it is described in the client's.
+     *
+     * @param error the backend's error, parsed (null when the body is not one)
+     * @param bytes the body, or null for an error event in a stream
+     */
+    private UpstreamException upstreamError(int status, String retryAfter, AnswerReader.UpstreamError error,
+            byte[] bytes) {
+        String upstreamMessage = error != null ? error.message() : bytes != null ? snippet(bytes) : "";
         if (status == 401 || status == 403) {
             return new UpstreamException(AttemptOutcome.AUTH_FAILED, status, ApiError.badGateway("upstream_auth_failed", "Provider '" + provider
                     + "' rejected the gateway's credentials (HTTP " + status + "); the operator must check "
                     + "tollgate.providers." + provider + ".api-key."), null, Outcome.UPSTREAM_ERROR, null);
+        }
+        if (status == 529 || status == 503 && error != null && "overloaded_error".equals(error.type())) {
+            return new UpstreamException(AttemptOutcome.HTTP_5XX, status, new ApiError(503, ApiError.SERVER_ERROR,
+                    "upstream_overloaded", "Provider '" + provider + "' is overloaded (HTTP " + status + ")"
+                    + (upstreamMessage.isEmpty() ? "." : ": " + upstreamMessage), null), null,
+                    Outcome.UPSTREAM_ERROR, retryAfter);
         }
         if (status >= 500) {
             return new UpstreamException(AttemptOutcome.HTTP_5XX, status, ApiError.badGateway("upstream_error", "Provider '" + provider
@@ -271,16 +326,36 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
                     null, Outcome.UPSTREAM_ERROR, retryAfter);
         }
         AttemptOutcome kind = status == 429 ? AttemptOutcome.HTTP_429 : AttemptOutcome.HTTP_4XX;
+        byte[] raw = bytes != null && reader.format() == client ? bytes : null;
         if (error != null) {
-            ApiError passed = new ApiError(status, error.path("type").asString(ApiError.INVALID_REQUEST),
-                    error.path("code").isNull() ? null : error.path("code").asString(null), upstreamMessage,
-                    error.path("param").isNull() ? null : error.path("param").asString(null));
-            return new UpstreamException(kind, status, passed, bytes, Outcome.UPSTREAM_CLIENT_ERROR, retryAfter);
+            ApiError passed = reader.format() == WireFormat.ANTHROPIC_MESSAGES
+                    ? fromAnthropic(status, error)
+                    : new ApiError(status, error.type() != null ? error.type() : ApiError.INVALID_REQUEST,
+                            error.code(), upstreamMessage, error.param());
+            return new UpstreamException(kind, status, passed, raw, Outcome.UPSTREAM_CLIENT_ERROR, retryAfter);
         }
         return new UpstreamException(kind, status, new ApiError(status, ApiError.INVALID_REQUEST, "upstream_error", "Provider '"
                 + provider + "' refused the request with HTTP " + status
                 + (upstreamMessage.isEmpty() ? "." : ": " + upstreamMessage), null),
                 null, Outcome.UPSTREAM_CLIENT_ERROR, retryAfter);
+    }
+
+    /**
+     * An Anthropic error as the gateway describes it: a rate limit is {@code rate_limit_exceeded} (Anthropic's limits
+     * are per model, so failover moves to another model, not away from the provider), an unknown model
+     * {@code model_not_found}.
+     */
+    private static ApiError fromAnthropic(int status, AnswerReader.UpstreamError error) {
+        String type = error.type() == null ? "" : error.type();
+        return switch (type) {
+            case "rate_limit_error" -> new ApiError(status, "requests", "rate_limit_exceeded", error.message(), null);
+            case "not_found_error" -> new ApiError(status, ApiError.INVALID_REQUEST, "model_not_found",
+                    error.message(), "model");
+            case "request_too_large" -> new ApiError(status, ApiError.INVALID_REQUEST, "request_too_large",
+                    error.message(), null);
+            default -> new ApiError(status, ApiError.INVALID_REQUEST, type.isEmpty() ? null : type,
+                    error.message(), null);
+        };
     }
 
     private static String snippet(byte[] bytes) {

@@ -1,13 +1,18 @@
 package dev.tollgate.gateway;
 
 import java.math.BigDecimal;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.LongSupplier;
 
 import org.springframework.http.HttpHeaders;
 
 import dev.tollgate.api.ApiError;
-import dev.tollgate.api.ChatRequest;
+import dev.tollgate.call.CallRequest;
+import dev.tollgate.call.WireFormat;
+import dev.tollgate.wire.Codecs;
 import dev.tollgate.auth.Principal;
 import dev.tollgate.metering.TokenCounter;
 import dev.tollgate.pricing.Capability;
@@ -28,9 +33,15 @@ final class RouteRequests {
     private RouteRequests() {
     }
 
-    static RouteRequest of(ChatRequest request, HttpHeaders headers, Principal principal, TokenCounter tokens) {
+    static RouteRequest of(CallRequest request, HttpHeaders headers, Principal principal, TokenCounter tokens,
+            Codecs codecs) {
+        Map<WireFormat, Optional<String>> reasons = new EnumMap<>(WireFormat.class);
         return of(request.model(), () -> request.promptTokens(tokens), request.maxOutputTokens(), request.stream(),
-                request.needs(), headers, principal).withChoices(request.choices());
+                request.needs(), headers, principal).withChoices(request.choices())
+                .withFormat(request.format(), backend -> reasons.computeIfAbsent(backend, f -> {
+                    ApiError why = codecs.untranslatable(request, f);
+                    return Optional.ofNullable(why == null ? null : why.message());
+                }).orElse(null));
     }
 
     static RouteRequest of(String model, LongSupplier promptTokens, Integer maxOutputTokens, boolean stream,

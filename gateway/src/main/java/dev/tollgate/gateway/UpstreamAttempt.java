@@ -6,7 +6,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import dev.tollgate.config.TollgateProperties.BackendResilience;
 import dev.tollgate.metering.Attempt;
-import dev.tollgate.metering.AttemptOutcome;
+import dev.tollgate.call.AttemptOutcome;
 import dev.tollgate.resilience.BackendGuard;
 
 /**

@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import dev.tollgate.api.ChatRequest;
+import dev.tollgate.call.CallRequest;
+import dev.tollgate.call.Outcome;
+import dev.tollgate.call.StreamUsage;
 import dev.tollgate.auth.Principal;
 import dev.tollgate.pricing.PriceRow;
 import dev.tollgate.pricing.Usage;
@@ -24,7 +26,7 @@ public final class CallRecord {
     private final Principal principal;
     private final AtomicBoolean completed = new AtomicBoolean();
 
-    private volatile ChatRequest request;
+    private volatile CallRequest request;
     private volatile String provider;
     private volatile String model;
     private volatile PriceRow price;
@@ -33,7 +35,7 @@ public final class CallRecord {
     private volatile int status;
     private volatile Outcome outcome;
     private volatile String errorCode;
-    private volatile SseUsageTap tap;
+    private volatile StreamUsage tap;
     private volatile boolean relayed;
     private volatile String baselineModel;
     private volatile PriceRow baselinePrice;
@@ -146,11 +148,11 @@ public final class CallRecord {
         return principal;
     }
 
-    public ChatRequest request() {
+    public CallRequest request() {
         return request;
     }
 
-    public void request(ChatRequest request) {
+    public void request(CallRequest request) {
         this.request = request;
     }
 
@@ -218,11 +220,11 @@ public final class CallRecord {
         return relayed;
     }
 
-    public SseUsageTap tap() {
+    public StreamUsage tap() {
         return tap;
     }
 
-    public void tap(SseUsageTap tap) {
+    public void tap(StreamUsage tap) {
         this.tap = tap;
     }
 }

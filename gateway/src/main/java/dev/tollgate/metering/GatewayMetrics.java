@@ -1,5 +1,7 @@
 package dev.tollgate.metering;
 
+import dev.tollgate.call.AttemptOutcome;
+import dev.tollgate.call.Outcome;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -17,6 +19,10 @@ import io.micrometer.core.instrument.Timer;
  * Every Tollgate metric name, and the meters of the call path, cached per label set so a call does a map lookup,
  * not a registry lookup. Labels are bounded: team (from the rules), provider (configured), model (from the price
  * tables; an unknown requested model is {@value #NONE}), outcome, kind. Never a key, user or request id.
+ * {@value #TOKENS} counts every kind of token of {@link Usage} apart: {@code input} (uncached), {@code cached_input}
+ * (cache reads), {@code cache_write} (5-minute writes), {@code cache_write_1h}, {@code output} (reasoning included)
+ * and {@code reasoning}, the part of the output the upstream reported as reasoning: summing every kind counts
+ * reasoning tokens twice.
  * Spend is summed exactly (BigDecimal) and exported as the nearest double of that exact sum, so the exported
  * counter does not drift from the ledger by accumulated rounding. Thread-safe.
  */
@@ -78,7 +84,9 @@ public final class GatewayMetrics {
             add(s.input, usage.inputTokens());
             add(s.cachedInput, usage.cachedInputTokens());
             add(s.cacheWrite, usage.cacheWriteTokens());
+            add(s.cacheWrite1h, usage.cacheWrite1hTokens());
             add(s.output, usage.outputTokens());
+            add(s.reasoning, usage.reasoningTokens());
         }
         if (costUsd != null && costUsd.signum() != 0) {
             s.spend.add(costUsd);
@@ -174,7 +182,9 @@ public final class GatewayMetrics {
         final Counter input;
         final Counter cachedInput;
         final Counter cacheWrite;
+        final Counter cacheWrite1h;
         final Counter output;
+        final Counter reasoning;
         final ExactSum spend;
         final ExactSum counterfactual;
 
@@ -186,7 +196,9 @@ public final class GatewayMetrics {
             this.input = tokens("input");
             this.cachedInput = tokens("cached_input");
             this.cacheWrite = tokens("cache_write");
+            this.cacheWrite1h = tokens("cache_write_1h");
             this.output = tokens("output");
+            this.reasoning = tokens("reasoning");
         }
 
         private Counter tokens(String kind) {

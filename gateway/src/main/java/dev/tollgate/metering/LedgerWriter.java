@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.ObjectReader;
 
 /**
  * Writes ledger rows off the event loop: callers {@link #append} to a bounded in-memory queue (never blocking, never
@@ -64,16 +66,22 @@ public final class LedgerWriter {
     static final Duration SPILLER_IDLE = Duration.ofSeconds(1);
     private static final Logger log = LoggerFactory.getLogger(LedgerWriter.class);
     private static final String INSERT = "INSERT INTO ledger (request_id, ts, day_utc, team, key_id, app, requested_model, "
-            + "provider, model, stream, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, "
-            + "reasoning_tokens, cost_usd, price_version, latency_us, ttft_us, status, outcome, error_code, estimated, "
-            + "counterfactual_cost_usd, baseline_model, route_alias, attempts, failover_count, reserved_usd) "
-            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            + "provider, model, stream, input_tokens, cached_input_tokens, cache_write_tokens, cache_write_1h_tokens, "
+            + "output_tokens, reasoning_tokens, cost_usd, price_version, latency_us, ttft_us, status, outcome, "
+            + "error_code, estimated, counterfactual_cost_usd, baseline_model, route_alias, attempts, failover_count, "
+            + "reserved_usd) "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     /** Attempts kept on a row at most (the column holds their JSON); a call tries at most a few. */
     static final int MAX_ATTEMPTS_STORED = 32;
     private static final String DUPLICATE_KEY = "23505";
 
     private final DataSource dataSource;
     private final ObjectMapper mapper;
+    /**
+     * Reads spilled rows. A row spilled by an earlier version lacks the counts added since (1-hour cache writes):
+     * they read as 0, which is what that version recorded, rather than failing the whole replay.
+     */
+    private final ObjectReader spillReader;
     private final BlockingQueue<LedgerEntry> queue;
     private final int batchSize;
     private final Duration flushInterval;
@@ -108,6 +116,8 @@ public final class LedgerWriter {
             Duration flushInterval, Path spillFile, int spillQueueCapacity, Clock clock) {
         this.dataSource = dataSource;
         this.mapper = mapper;
+        this.spillReader = mapper.readerFor(LedgerEntry.class)
+                .without(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.overflow = new ArrayBlockingQueue<>(spillQueueCapacity);
         this.batchSize = batchSize;
@@ -352,6 +362,7 @@ public final class LedgerWriter {
         ps.setLong(i++, e.inputTokens());
         ps.setLong(i++, e.cachedInputTokens());
         ps.setLong(i++, e.cacheWriteTokens());
+        ps.setLong(i++, e.cacheWrite1hTokens());
         ps.setLong(i++, e.outputTokens());
         ps.setLong(i++, e.reasoningTokens());
         BigDecimal cost = e.costUsd();
@@ -484,7 +495,7 @@ public final class LedgerWriter {
         List<LedgerEntry> rows = new ArrayList<>();
         for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
             if (!line.isBlank()) {
-                rows.add(mapper.readValue(line, LedgerEntry.class));
+                rows.add(spillReader.readValue(line));
             }
         }
         for (int from = 0; from < rows.size(); from += batchSize) {

@@ -3,6 +3,8 @@ package dev.tollgate.metering;
 import java.math.BigDecimal;
 import java.util.List;
 
+import dev.tollgate.call.Outcome;
+import dev.tollgate.call.StreamUsage;
 import dev.tollgate.pricing.CostCalculator;
 import dev.tollgate.pricing.PriceRow;
 import dev.tollgate.pricing.Usage;
@@ -73,8 +75,8 @@ public final class Metering {
         ledger.append(new LedgerEntry(call.requestId(), call.startedAt(), call.principal().team(),
                 call.principal().keyId(), call.principal().app(),
                 call.request() != null ? call.request().model() : null, call.provider(), call.model(), stream,
-                u.inputTokens(), u.cachedInputTokens(), u.cacheWriteTokens(), u.outputTokens(), u.reasoningTokens(),
-                cost, call.price() != null ? call.price().version() : null, durationNanos / 1000,
+                u.inputTokens(), u.cachedInputTokens(), u.cacheWriteTokens(), u.cacheWrite1hTokens(), u.outputTokens(),
+                u.reasoningTokens(), cost, call.price() != null ? call.price().version() : null, durationNanos / 1000,
                 ttftNanos > 0 ? ttftNanos / 1000 : null, call.status(), call.outcome().label(), call.errorCode(),
                 u.estimated(), counterfactual, call.baselineModel(), call.alias(), attempts,
                 failovers(attempts), settlement != null ? settlement.reservedUsd() : null));
@@ -105,7 +107,7 @@ public final class Metering {
         if (call.provider() == null || call.request() == null) {
             return null;
         }
-        SseUsageTap tap = call.tap();
+        StreamUsage tap = call.tap();
         if (tap != null && tap.reportedUsage() != null) {
             return tap.reportedUsage();
         }
@@ -114,8 +116,13 @@ public final class Metering {
         if (!upstreamWorked) {
             return null;
         }
-        long prompt = call.request().promptTokens(tokens);
-        long output = tap != null ? tap.countDeliveredOutputTokens(tokens) : 0;
-        return new Usage(prompt, 0, 0, output, 0, true);
+        long output = tap != null ? tap.countDeliveredOutputTokens(tokens::count) : 0;
+        Usage prompt = tap != null ? tap.reportedPromptUsage() : null;
+        if (prompt != null) {
+            // the backend counted the prompt before the stream ended (Anthropic's message_start): exact, every kind
+            return new Usage(prompt.inputTokens(), prompt.cachedInputTokens(), prompt.cacheWriteTokens(),
+                    prompt.cacheWrite1hTokens(), output, 0, true);
+        }
+        return new Usage(call.request().promptTokens(tokens), 0, 0, output, 0, true);
     }
 }

@@ -4,9 +4,8 @@ import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
 
-import dev.tollgate.api.ChatRequest;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ObjectNode;
+import dev.tollgate.call.CallRequest;
+import dev.tollgate.call.PromptTokenCounter;
 
 /**
  * Counts tokens with OpenAI's o200k_base encoding (jtokkit, offline). Exact for current OpenAI models and an
@@ -15,7 +14,7 @@ import tools.jackson.databind.node.ObjectNode;
  * name, 3 to prime the reply; an image part counts as {@value #IMAGE_TOKENS} tokens (OpenAI's low-detail
  * figure). Thread-safe (jtokkit encodings are).
  */
-public final class TokenCounter implements ChatRequest.PromptTokenCounter {
+public final class TokenCounter implements PromptTokenCounter {
 
     static final int TOKENS_PER_MESSAGE = 3;
     static final int TOKENS_PER_NAME = 1;
@@ -30,47 +29,32 @@ public final class TokenCounter implements ChatRequest.PromptTokenCounter {
     }
 
     @Override
-    public long count(ObjectNode request) {
-        long total = REPLY_PRIMING;
-        for (JsonNode message : request.path("messages")) {
-            total += TOKENS_PER_MESSAGE;
-            total += count(message.path("role").asString(""));
-            if (message.has("name")) {
-                total += TOKENS_PER_NAME + count(message.path("name").asString(""));
-            }
-            total += contentTokens(message.get("content"));
-            JsonNode toolCalls = message.get("tool_calls");
-            if (toolCalls != null && toolCalls.isArray()) {
-                total += count(toolCalls.toString());
-            }
-        }
-        JsonNode tools = request.get("tools");
-        if (tools != null && tools.isArray()) {
-            total += count(tools.toString());
-        }
-        return total;
-    }
-
-    private long contentTokens(JsonNode content) {
-        if (content == null || content.isNull()) {
-            return 0;
-        }
-        if (content.isString()) {
-            return count(content.stringValue());
-        }
-        long total = 0;
-        if (content.isArray()) {
-            for (JsonNode part : content) {
-                String type = part.path("type").asString("");
-                if ("text".equals(type)) {
-                    total += count(part.path("text").asString(""));
-                } else if (type.startsWith("image")) {
-                    total += IMAGE_TOKENS;
-                } else {
-                    total += count(part.toString());
+    public long count(CallRequest request) {
+        long[] total = {REPLY_PRIMING};
+        request.walkPrompt(new CallRequest.PromptVisitor() {
+            @Override
+            public void message(String role, String name) {
+                total[0] += TOKENS_PER_MESSAGE + count(role);
+                if (name != null) {
+                    total[0] += TOKENS_PER_NAME + count(name);
                 }
             }
-        }
-        return total;
+
+            @Override
+            public void text(String text) {
+                total[0] += count(text);
+            }
+
+            @Override
+            public void image() {
+                total[0] += IMAGE_TOKENS;
+            }
+
+            @Override
+            public void json(String json) {
+                total[0] += count(json);
+            }
+        });
+        return total[0];
     }
 }

@@ -8,7 +8,9 @@ public enum Capability {
     TOOLS("tools"),
     VISION("vision"),
     JSON_SCHEMA("json-schema"),
-    STREAMING("streaming");
+    STREAMING("streaming"),
+    /** Reasons before answering when asked ({@code reasoning_effort}, Anthropic's {@code thinking}). */
+    REASONING("reasoning");
 
     private final String yamlName;
 

@@ -17,7 +17,8 @@ import java.util.TreeMap;
  * Reads every price file ({@code *.yaml} except {@code quality*.yaml}) of a folder into one {@link PriceTable}.
  * Validation is strict and complete: unknown fields, missing or negative prices, more than
  * {@value #MAX_PRICE_SCALE} decimal places, duplicate models, effective dates that are not strictly increasing
- * (overlapping rows), a provider id that does not match its file name: every problem is reported with its file
+ * (overlapping rows), a provider id that does not match its file name, a long-context tier whose threshold is not
+ * below the model's context window or whose prices do not match its row's: every problem is reported with its file
  * and line, and nothing of an invalid folder is used. Stateless, thread-safe.
  */
 public final class PriceTableLoader {
@@ -29,7 +30,12 @@ public final class PriceTableLoader {
     private static final Set<String> MODEL_FIELDS = Set.of("model", "context-window", "max-output-tokens",
             "capabilities", "attributes", "prices", "output-cap-field", "image-tokens-max");
     private static final Set<String> PRICE_FIELDS = Set.of("effective-from", "source", "input", "cached-input",
-            "cache-write", "output", "usd-per-hour", "tokens-per-second", "input-tokens-per-second");
+            "cache-write", "cache-write-1h", "output", "long-context", "usd-per-hour", "tokens-per-second",
+            "input-tokens-per-second");
+    private static final Set<String> TIER_FIELDS = Set.of("above-prompt-tokens", "input", "cached-input",
+            "cache-write", "cache-write-1h", "output");
+    /** The optional prices of a row; its long-context tier must give exactly the same ones. */
+    private static final List<String> OPTIONAL_PRICES = List.of("cached-input", "cache-write", "cache-write-1h");
     private static final BigDecimal MILLION_PER_HOUR = BigDecimal.valueOf(1_000_000L);
     private static final BigDecimal SECONDS_PER_HOUR = BigDecimal.valueOf(3600);
 
@@ -153,7 +159,7 @@ public final class PriceTableLoader {
             }
             Instant previous = null;
             for (YamlNode priceNode : priceNodes) {
-                PriceRow row = loadPrice(provider, model, priceNode);
+                PriceRow row = loadPrice(provider, model, context, priceNode);
                 if (row == null) {
                     continue;
                 }
@@ -173,7 +179,7 @@ public final class PriceTableLoader {
                 imageTokens);
     }
 
-    private static PriceRow loadPrice(String provider, String model, YamlNode node) {
+    private static PriceRow loadPrice(String provider, String model, Integer contextWindow, YamlNode node) {
         Map<String, YamlNode> f = node.mapping(PRICE_FIELDS);
         Instant from = required(node, f, "effective-from") ? f.get("effective-from").instant("effective-from") : null;
         String source = required(node, f, "source") ? f.get("source").string() : null;
@@ -203,15 +209,79 @@ public final class PriceTableLoader {
             input = required(node, f, "input") ? f.get("input").decimal("input", MAX_PRICE_SCALE) : null;
             output = required(node, f, "output") ? f.get("output").decimal("output", MAX_PRICE_SCALE) : null;
         }
-        BigDecimal cached = f.containsKey("cached-input") ? f.get("cached-input").decimal("cached-input", MAX_PRICE_SCALE) : null;
-        BigDecimal write = f.containsKey("cache-write") ? f.get("cache-write").decimal("cache-write", MAX_PRICE_SCALE) : null;
+        BigDecimal cached = optionalPrice(f, "cached-input", "");
+        BigDecimal write = optionalPrice(f, "cache-write", "");
+        BigDecimal write1h = optionalPrice(f, "cache-write-1h", "");
+        LongContextTier tier = null;
+        if (f.containsKey("long-context")) {
+            if (runningCost) {
+                f.get("long-context").problem("long-context goes with input/output list prices, not with "
+                        + "usd-per-hour (model '" + model + "')");
+                return null;
+            }
+            tier = loadTier(model, contextWindow, f, f.get("long-context"));
+            if (tier == null) {
+                return null;
+            }
+        }
         if (from == null || source == null || input == null || output == null
-                || (f.containsKey("cached-input") && cached == null) || (f.containsKey("cache-write") && write == null)) {
+                || (f.containsKey("cached-input") && cached == null) || (f.containsKey("cache-write") && write == null)
+                || (f.containsKey("cache-write-1h") && write1h == null)) {
             return null;
         }
         String version = provider + "/" + model + "@" + (from.toString().endsWith("T00:00:00Z")
                 ? from.toString().substring(0, 10) : from.toString());
-        return new PriceRow(version, from, source, input, cached, write, output);
+        return new PriceRow(version, from, source, input, cached, write, write1h, output, tier);
+    }
+
+    /**
+     * A row's long-context tier: a threshold above zero and below the model's context window (else no prompt could
+     * pass it), and a price for each kind of token the row prices, no more and no fewer, with the row's rules
+     * (non-negative, at most {@value #MAX_PRICE_SCALE} decimal places). Null after reporting any problem.
+     */
+    private static LongContextTier loadTier(String model, Integer contextWindow, Map<String, YamlNode> row,
+            YamlNode node) {
+        Map<String, YamlNode> t = node.mapping(TIER_FIELDS);
+        boolean ok = true;
+        Integer above = null;
+        if (required(node, t, "above-prompt-tokens")) {
+            above = t.get("above-prompt-tokens").positiveInt("long-context above-prompt-tokens");
+            if (above != null && contextWindow != null && above >= contextWindow) {
+                t.get("above-prompt-tokens").problem("long-context above-prompt-tokens must be below the "
+                        + "context-window " + contextWindow + " of model '" + model + "', but was " + above
+                        + " (no prompt could pass it)");
+                ok = false;
+            }
+        }
+        BigDecimal input = required(node, t, "input") ? t.get("input").decimal("long-context input", MAX_PRICE_SCALE)
+                : null;
+        BigDecimal output = required(node, t, "output")
+                ? t.get("output").decimal("long-context output", MAX_PRICE_SCALE) : null;
+        for (String price : OPTIONAL_PRICES) {
+            if (row.containsKey(price) && !t.containsKey(price)) {
+                node.problem("long-context of model '" + model + "' must give " + price + ", since its row does "
+                        + "(above the threshold every token is billed at the tier's rates)");
+                ok = false;
+            } else if (!row.containsKey(price) && t.containsKey(price)) {
+                t.get(price).problem("long-context of model '" + model + "' gives " + price + ", but its row does "
+                        + "not: give the row's " + price + " too, or leave it out of both");
+                ok = false;
+            }
+        }
+        BigDecimal cached = optionalPrice(t, "cached-input", "long-context ");
+        BigDecimal write = optionalPrice(t, "cache-write", "long-context ");
+        BigDecimal write1h = optionalPrice(t, "cache-write-1h", "long-context ");
+        if (!ok || above == null || input == null || output == null
+                || (t.containsKey("cached-input") && cached == null) || (t.containsKey("cache-write") && write == null)
+                || (t.containsKey("cache-write-1h") && write1h == null)) {
+            return null;
+        }
+        return new LongContextTier(above, input, cached, write, write1h, output);
+    }
+
+    /** An optional price; null when absent or invalid (the caller tells them apart with containsKey). */
+    private static BigDecimal optionalPrice(Map<String, YamlNode> fields, String field, String label) {
+        return fields.containsKey(field) ? fields.get(field).decimal(label + field, MAX_PRICE_SCALE) : null;
     }
 
     /**

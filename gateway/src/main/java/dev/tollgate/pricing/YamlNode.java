@@ -125,6 +125,11 @@ public final class YamlNode {
     }
 
     public Integer positiveInt() {
+        return positiveInt(null);
+    }
+
+    /** A whole number > 0; a problem names {@code field} when it is not null. */
+    public Integer positiveInt(String field) {
         String text = scalar();
         try {
             int value = Integer.parseInt(text == null ? "" : text.replace("_", ""));
@@ -134,7 +139,8 @@ public final class YamlNode {
         } catch (NumberFormatException ignored) {
             // reported below
         }
-        problem("expected a whole number > 0, but was " + describe());
+        problem((field == null ? "expected a whole number > 0" : field + " must be a whole number > 0") + ", but was "
+                + describe());
         return null;
     }
 

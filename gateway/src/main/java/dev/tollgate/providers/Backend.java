@@ -1,5 +1,6 @@
 package dev.tollgate.providers;
 
+import dev.tollgate.call.WireFormat;
 import reactor.core.publisher.Flux;
 
 /**
@@ -13,6 +14,9 @@ public interface Backend {
 
     /** The price table this backend is priced by. */
     String priceTable();
+
+    /** The wire format the backend speaks. */
+    WireFormat format();
 
     /** True for the in-process simulated backend: its responses are labelled as such. */
     boolean simulated();

@@ -12,7 +12,7 @@ import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.tollgate.config.TollgateProperties;
+import dev.tollgate.call.WireFormat;
 import dev.tollgate.metering.TokenCounter;
 import reactor.netty.http.client.HttpClient;
 import tools.jackson.databind.ObjectMapper;
@@ -32,32 +32,36 @@ public final class BackendRegistry {
         this.backends = backends;
     }
 
-    public static BackendRegistry build(Map<String, TollgateProperties.Provider> providers, HttpClient httpClient,
-            TokenCounter tokens, ObjectMapper mapper, Clock clock) {
+    /**
+     * Builds the enabled backends.
+     *
+     * @param providers each enabled provider's settings
+     */
+    public static BackendRegistry build(List<BackendSettings> providers, HttpClient httpClient, TokenCounter tokens,
+            ObjectMapper mapper, Clock clock) {
         List<String> problems = new ArrayList<>();
         Map<String, Backend> backends = new TreeMap<>();
-        providers.forEach((id, p) -> {
+        for (BackendSettings p : providers) {
+            String id = p.id();
             String prefix = "tollgate.providers." + id;
-            if (!Boolean.TRUE.equals(p.enabled())) {
-                log.info("provider {}: disabled ({}.enabled=false)", id, prefix);
-                return;
-            }
             switch (p.type()) {
-                case "simulated" -> backends.put(id, new SimulatedBackend(id, p, tokens, mapper, clock));
-                case "openai" -> {
-                    String problem = checkUrl(p.baseUrl());
+                case "simulated" -> backends.put(id, new SimulatedBackend(p, tokens, mapper, clock));
+                case "openai", "anthropic" -> {
+                    String problem = checkUrl(p.baseUrl(), p.type());
                     if (problem != null) {
                         problems.add(prefix + ".base-url " + problem);
                     } else if (p.apiKeyRequired() && p.apiKey().isBlank()) {
                         log.warn("provider {}: skipped, {}.api-key is empty (set the environment variable it names, "
                                 + "or api-key-required: false for a server that needs no key)", id, prefix);
                     } else {
-                        backends.put(id, new OpenAiBackend(id, p, httpClient));
+                        backends.put(id, new HttpBackend(p, httpClient, "anthropic".equals(p.type())
+                                ? WireFormat.ANTHROPIC_MESSAGES : WireFormat.OPENAI_CHAT));
                     }
                 }
-                default -> problems.add(prefix + ".type must be 'openai' or 'simulated', but was '" + p.type() + "'");
+                default -> problems.add(prefix + ".type must be 'openai', 'anthropic' or 'simulated', but was '"
+                        + p.type() + "'");
             }
-        });
+        }
         if (!problems.isEmpty()) {
             throw new IllegalStateException("invalid provider configuration:\n  " + String.join("\n  ", problems));
         }
@@ -66,9 +70,9 @@ public final class BackendRegistry {
         return new BackendRegistry(Collections.unmodifiableMap(backends));
     }
 
-    private static String checkUrl(String url) {
+    private static String checkUrl(String url, String type) {
         if (url == null || url.isBlank()) {
-            return "is required for type openai";
+            return "is required for type " + type;
         }
         try {
             URI uri = URI.create(url);
@@ -83,6 +87,13 @@ public final class BackendRegistry {
 
     public Backend get(String id) {
         return backends.get(id);
+    }
+
+    /** Backend id -> the wire format it speaks, for routing. */
+    public Map<String, WireFormat> formats() {
+        Map<String, WireFormat> out = new LinkedHashMap<>();
+        backends.forEach((id, b) -> out.put(id, b.format()));
+        return out;
     }
 
     /** Backend id -> the price table it is priced by, for the catalog. */

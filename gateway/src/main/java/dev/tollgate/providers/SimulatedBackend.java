@@ -5,7 +5,8 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.tollgate.config.TollgateProperties;
+import dev.tollgate.call.WireFormat;
+import dev.tollgate.wire.openai.ChatRequest;
 import dev.tollgate.metering.TokenCounter;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.ArrayNode;
@@ -31,15 +32,14 @@ final class SimulatedBackend implements Backend {
 
     private final String id;
     private final String priceTable;
-    private final TollgateProperties.Simulated config;
+    private final BackendSettings.Simulation config;
     private final TokenCounter tokens;
     private final ObjectMapper mapper;
     private final Clock clock;
 
-    SimulatedBackend(String id, TollgateProperties.Provider config, TokenCounter tokens, ObjectMapper mapper,
-            Clock clock) {
-        this.id = id;
-        this.priceTable = config.prices() != null ? config.prices() : id;
+    SimulatedBackend(BackendSettings config, TokenCounter tokens, ObjectMapper mapper, Clock clock) {
+        this.id = config.id();
+        this.priceTable = config.priceTable();
         this.config = config.simulated();
         this.tokens = tokens;
         this.mapper = mapper;
@@ -57,6 +57,11 @@ final class SimulatedBackend implements Backend {
     }
 
     @Override
+    public WireFormat format() {
+        return WireFormat.OPENAI_CHAT;
+    }
+
+    @Override
     public boolean simulated() {
         return true;
     }
@@ -64,7 +69,7 @@ final class SimulatedBackend implements Backend {
     @Override
     public <T> Flux<T> exchange(UpstreamCall call, UpstreamHandler<T> handler) {
         ObjectNode request = (ObjectNode) mapper.readTree(call.body());
-        long promptTokens = tokens.count(request);
+        long promptTokens = tokens.count(ChatRequest.parse(call.body(), mapper));
         int cap = request.path("max_completion_tokens").asInt(request.path("max_tokens").asInt(Integer.MAX_VALUE));
         List<String> words = answer(request.path("messages").toString(), Math.min(cap, config.outputTokens()),
                 call.upstreamModel());

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.tollgate.config.TollgateProperties;
 import dev.tollgate.config.TollgateProperties.BackendResilience;
-import dev.tollgate.metering.AttemptOutcome;
+import dev.tollgate.call.AttemptOutcome;
 import dev.tollgate.routing.Health;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;

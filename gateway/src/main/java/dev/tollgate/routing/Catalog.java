@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
+import dev.tollgate.call.WireFormat;
 import dev.tollgate.pricing.QualityTable;
 import dev.tollgate.pricing.TaskFamily;
 
@@ -75,6 +76,15 @@ public final class Catalog {
      * @param backendPriceTables enabled backend id -> the price-table id it is priced by
      */
     public static Catalog build(PriceTable prices, Map<String, String> backendPriceTables) {
+        return build(prices, backendPriceTables, Map.of());
+    }
+
+    /**
+     * @param backendPriceTables enabled backend id -> the price-table id it is priced by
+     * @param formats            backend id -> the wire format it speaks (OpenAI's when absent)
+     */
+    public static Catalog build(PriceTable prices, Map<String, String> backendPriceTables,
+            Map<String, WireFormat> formats) {
         Map<String, List<Offering>> byModel = new TreeMap<>();
         Map<String, Map<String, Offering>> byProvider = new HashMap<>();
         // In backend-id order, as offeringsOf promises: the map given (Map.copyOf of the configuration) has no
@@ -86,7 +96,7 @@ public final class Catalog {
             }
             Map<String, Offering> offered = new LinkedHashMap<>();
             table.models().values().forEach(m -> {
-                Offering o = new Offering(backend, m);
+                Offering o = new Offering(backend, m, formats.getOrDefault(backend, WireFormat.OPENAI_CHAT));
                 offered.put(m.model(), o);
                 byModel.computeIfAbsent(m.model(), k -> new ArrayList<>()).add(o);
             });
@@ -96,7 +106,7 @@ public final class Catalog {
         int[] next = {0};
         Map<String, Map<String, Offering>> numberedByProvider = new HashMap<>();
         byModel.replaceAll((k, v) -> v.stream().map(o -> {
-            Offering numbered = new Offering(o.provider(), o.model(), next[0]++, o.capabilityMask());
+            Offering numbered = new Offering(o.provider(), o.model(), next[0]++, o.capabilityMask(), o.format());
             numberedByProvider.computeIfAbsent(o.provider(), p -> new LinkedHashMap<>()).put(o.modelId(), numbered);
             return numbered;
         }).toList());

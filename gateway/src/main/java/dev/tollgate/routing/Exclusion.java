@@ -18,6 +18,7 @@ public record Exclusion(String provider, String model, Kind kind, String detail)
         ATTRIBUTE_MISMATCH("does not meet the team's data-handling requirement"),
         UNPRICED("unpriced: no price row in force"),
         MISSING_CAPABILITY("lacks a capability the request needs"),
+        UNTRANSLATABLE("its wire format cannot carry what the request uses"),
         OUTPUT_TOO_LONG("max_tokens exceeds the model's maximum output"),
         CONTEXT_TOO_SMALL("prompt and output do not fit the context window"),
         QUALITY_UNKNOWN("no quality score for the task"),

@@ -23,7 +23,8 @@ final class ExclusionList extends AbstractList<Exclusion> implements RandomAcces
 
     /** What details are made of: the decision's inputs, kept by reference. */
     record Context(Instant now, Set<Capability> needs, TeamPolicy policy, Integer maxOutput, int expectedBase,
-            QualityTable quality, TaskFamily task, int minQuality, Health health, BigDecimal maxCostUsd) {
+            QualityTable quality, TaskFamily task, int minQuality, Health health, BigDecimal maxCostUsd,
+            RouteRequest request) {
     }
 
     private static final Exclusion.Kind[] KINDS = Exclusion.Kind.values();
@@ -79,6 +80,7 @@ final class ExclusionList extends AbstractList<Exclusion> implements RandomAcces
             case ATTRIBUTE_MISMATCH -> Router.missingAttribute(c.policy().requireAttributes(), m.attributes());
             case UNPRICED -> "at " + c.now();
             case MISSING_CAPABILITY -> Router.missing(c.needs(), m.capabilities());
+            case UNTRANSLATABLE -> o.format().label() + ": " + c.request().untranslatableTo(o.format());
             case OUTPUT_TOO_LONG -> c.maxOutput() + " > " + m.maxOutputTokens();
             case CONTEXT_TOO_SMALL -> promptTokens + " prompt + " + Math.min(c.expectedBase(), m.maxOutputTokens())
                     + " output tokens > " + m.contextWindow();

@@ -21,8 +21,8 @@ import dev.tollgate.pricing.Usage;
  * "What would this rule set have saved?": re-runs {@link Router#decide} over past calls with other tables and
  * prices each call, with its own usage, on the first backend the decision chooses. A pure function (no I/O, no
  * clock read). Each call becomes a {@link RouteRequest} for its requested model, with no pinned provider, prompt
- * tokens = its input + cached + cache-write tokens, max output = its output tokens (at least 1), its stream flag and
- * its team; all backends are taken as healthy. Stateless, thread-safe.
+ * tokens = its input + cached + cache-write tokens (both durations), max output = its output tokens (at least 1),
+ * its stream flag and its team; all backends are taken as healthy. Stateless, thread-safe.
  */
 public final class Replay {
 

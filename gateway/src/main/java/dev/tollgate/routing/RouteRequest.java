@@ -2,8 +2,10 @@ package dev.tollgate.routing;
 
 import java.math.BigDecimal;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 
+import dev.tollgate.call.WireFormat;
 import dev.tollgate.pricing.Capability;
 import dev.tollgate.pricing.TaskFamily;
 
@@ -23,15 +25,32 @@ import dev.tollgate.pricing.TaskFamily;
  * @param task            {@code x-tollgate-task}, or null
  * @param maxCostUsd      {@code x-tollgate-max-cost-usd}, or null
  * @param choices         {@code n}: choices generated, each billed (estimates count the output once per choice)
+ * @param format          the wire format the client used
+ * @param untranslatable  why a backend speaking another format cannot serve the request (a field that format cannot
+ *                        carry), or null when it can; asked only for such backends, and must answer the same every
+ *                        time
  */
 public record RouteRequest(String model, String pinnedProvider, LongSupplier promptTokens, Integer maxOutputTokens,
         boolean stream, Set<Capability> needs, String team, Integer minQuality, TaskFamily task,
-        BigDecimal maxCostUsd, int choices) {
+        BigDecimal maxCostUsd, int choices, WireFormat format, Function<WireFormat, String> untranslatable) {
 
     public RouteRequest {
         if (choices < 1) {
             throw new IllegalArgumentException("choices must be >= 1, but was " + choices);
         }
+    }
+
+    /** A request in OpenAI's format. */
+    public RouteRequest(String model, String pinnedProvider, LongSupplier promptTokens, Integer maxOutputTokens,
+            boolean stream, Set<Capability> needs, String team, Integer minQuality, TaskFamily task,
+            BigDecimal maxCostUsd, int choices) {
+        this(model, pinnedProvider, promptTokens, maxOutputTokens, stream, needs, team, minQuality, task, maxCostUsd,
+                choices, WireFormat.OPENAI_CHAT, other -> null);
+    }
+
+    /** Why a backend speaking {@code backend} cannot serve the request, or null when it can. */
+    public String untranslatableTo(WireFormat backend) {
+        return backend == format ? null : untranslatable.apply(backend);
     }
 
     public RouteRequest(String model, String pinnedProvider, LongSupplier promptTokens, Integer maxOutputTokens,
@@ -43,12 +62,18 @@ public record RouteRequest(String model, String pinnedProvider, LongSupplier pro
     public RouteRequest with(Set<Capability> needs, String team, Integer minQuality, TaskFamily task,
             BigDecimal maxCostUsd) {
         return new RouteRequest(model, pinnedProvider, promptTokens, maxOutputTokens, stream, needs, team, minQuality,
-                task, maxCostUsd, choices);
+                task, maxCostUsd, choices, format, untranslatable);
+    }
+
+    /** The same request in {@code format}, with the reason a backend of another format cannot serve it. */
+    public RouteRequest withFormat(WireFormat format, Function<WireFormat, String> untranslatable) {
+        return new RouteRequest(model, pinnedProvider, promptTokens, maxOutputTokens, stream, needs, team, minQuality,
+                task, maxCostUsd, choices, format, untranslatable);
     }
 
     /** The same request asking for {@code n} choices. */
     public RouteRequest withChoices(int n) {
         return new RouteRequest(model, pinnedProvider, promptTokens, maxOutputTokens, stream, needs, team, minQuality,
-                task, maxCostUsd, n);
+                task, maxCostUsd, n, format, untranslatable);
     }
 }

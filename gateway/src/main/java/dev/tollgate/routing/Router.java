@@ -136,6 +136,10 @@ public final class Router {
                 exclusions.add(at, Exclusion.Kind.MISSING_CAPABILITY);
                 continue;
             }
+            if (offering.format() != request.format() && request.untranslatableTo(offering.format()) != null) {
+                exclusions.add(at, Exclusion.Kind.UNTRANSLATABLE);
+                continue;
+            }
             if (maxOutput != null && maxOutput > m.maxOutputTokens()) {
                 exclusions.add(at, Exclusion.Kind.OUTPUT_TOO_LONG);
                 continue;
@@ -175,7 +179,7 @@ public final class Router {
                     health.latencyMicros(provider, offering.modelId(), request.stream())));
         }
         exclusions.seal(new ExclusionList.Context(now, needs, policy, maxOutput, expectedBase, quality, task, minQuality,
-                health, request.maxCostUsd()), promptTokens);
+                health, request.maxCostUsd(), request), promptTokens);
         if (eligible.isEmpty()) {
             return refused(request, "no_eligible_backend", "No backend can serve '" + model + "': "
                     + reasons(exclusions), exclusions);

@@ -14,7 +14,7 @@ class TollgatePropertiesTest {
         TollgateProperties.BackendResilience slow = new TollgateProperties.BackendResilience(null, null,
                 providerTotal, null, null, null, null, null, null, null, null, null);
         Map<String, TollgateProperties.Provider> providers = Map.of("slow", new TollgateProperties.Provider("openai",
-                "http://127.0.0.1:1/v1", null, null, null, null, null, null, null, slow, null));
+                "http://127.0.0.1:1/v1", null, null, null, null, null, null, null, slow, null, null, null));
         return new TollgateProperties(null, null, providers, null, null,
                 new TollgateProperties.Resilience(null, deadline, null, null),
                 new TollgateProperties.Budgets(null, null, null, ttl, null, null, null, null, null), null);
@@ -45,5 +45,26 @@ class TollgatePropertiesTest {
         assertThat(p.budgets().reservationTtl()).isEqualTo(Duration.ofHours(1));
         assertThat(TollgateProperties.longestCall(p.resilience(), p.providers())).isEqualTo(Duration.ofMinutes(20));
         assertThat(p.budgets().minCappedOutputTokens()).isEqualTo(256);
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"authorization", "X-Api-Key", "cookie", "host",
+            "anthropic-version"})
+    void forwardHeadersMayNotNameCredentialsOrConnectionHeaders(String name) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new TollgateProperties.Provider("anthropic",
+                "https://api.anthropic.com/v1", "k", null, null, null, null, null, null, null, null, null,
+                java.util.List.of(name)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(name);
+    }
+
+    @Test
+    void anAnthropicProviderSendsItsKeyAsXApiKeyWithAVersion() {
+        TollgateProperties.Provider p = new TollgateProperties.Provider("anthropic", "https://api.anthropic.com/v1",
+                "k", null, null, null, null, null, null, null, null, null, java.util.List.of("anthropic-beta"));
+
+        assertThat(p.apiKeyHeader()).isEqualTo("x-api-key");
+        assertThat(p.apiKeyRequired()).isTrue();
+        assertThat(p.anthropicVersion()).isEqualTo("2023-06-01");
+        assertThat(p.settings("anthropic").forwardHeaders()).containsExactly("anthropic-beta");
     }
 }

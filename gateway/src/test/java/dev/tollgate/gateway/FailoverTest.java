@@ -22,7 +22,7 @@ import org.reactivestreams.Subscription;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.mock.http.server.reactive.MockServerHttpResponse;
 
-import dev.tollgate.api.ChatRequest;
+import dev.tollgate.wire.openai.ChatRequest;
 import dev.tollgate.auth.Principal;
 import dev.tollgate.config.TollgateProperties;
 import dev.tollgate.config.TollgateProperties.BackendResilience;
@@ -36,7 +36,8 @@ import dev.tollgate.pricing.PriceRow;
 import dev.tollgate.pricing.PricedModel;
 import dev.tollgate.pricing.TaskFamily;
 import dev.tollgate.providers.Backend;
-import dev.tollgate.providers.OpenAiWire;
+import dev.tollgate.wire.Codecs;
+import dev.tollgate.call.WireFormat;
 import dev.tollgate.providers.UpstreamCall;
 import dev.tollgate.providers.UpstreamHandler;
 import dev.tollgate.resilience.BackendGuard;
@@ -285,7 +286,7 @@ class FailoverTest {
         call = new CallRecord("req-1", NOW, time.now(TimeUnit.NANOSECONDS), new Principal("k", "team", "app"));
         call.request(ChatRequest.parse(("{\"model\":\"auto\",\"stream\":" + stream
                 + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").getBytes(UTF_8), MAPPER));
-        Failover.Context context = new Failover.Context(Map.of("a", a, "b", b), guards, new OpenAiWire(MAPPER),
+        Failover.Context context = new Failover.Context(Map.of("a", a, "b", b), guards, new Codecs(MAPPER),
                 TOKENS, 1 << 20, new GatewayMetrics(new SimpleMeterRegistry()), 3,
                 Duration.ofSeconds(300), clock, () -> time.now(TimeUnit.NANOSECONDS));
         return new Failover(context, call, decision, response).body();
@@ -317,7 +318,7 @@ class FailoverTest {
     private static TollgateProperties.Provider provider() {
         return new TollgateProperties.Provider("openai", "http://127.0.0.1:1/v1", "k", null, null, null, null, null,
                 null, new BackendResilience(FIRST_BYTE_TIMEOUT, null, null, MAX_CONCURRENT, null, null, null, null,
-                        null, null, 1, new TollgateProperties.ProviderBreaker(null, null, null, null, 1)), null);
+                        null, null, 1, new TollgateProperties.ProviderBreaker(null, null, null, null, 1)), null, null, null);
     }
 
     private static Candidate candidate(String provider, String model) {
@@ -451,6 +452,11 @@ class FailoverTest {
         @Override
         public String priceTable() {
             return id;
+        }
+
+        @Override
+        public WireFormat format() {
+            return WireFormat.OPENAI_CHAT;
         }
 
         @Override

@@ -7,8 +7,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import dev.tollgate.api.ApiError;
 import dev.tollgate.api.UpstreamException;
-import dev.tollgate.metering.AttemptOutcome;
-import dev.tollgate.metering.Outcome;
+import dev.tollgate.call.AttemptOutcome;
+import dev.tollgate.call.Outcome;
 
 class FailureScopeTest {
 

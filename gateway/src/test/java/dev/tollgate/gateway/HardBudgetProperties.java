@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import dev.tollgate.api.ChatRequest;
+import dev.tollgate.wire.openai.ChatRequest;
 import dev.tollgate.auth.Principal;
 import dev.tollgate.budget.AdmitRequest;
 import dev.tollgate.budget.AdmitResult;
@@ -30,6 +30,7 @@ import dev.tollgate.metering.BudgetMetrics;
 import dev.tollgate.metering.CallRecord;
 import dev.tollgate.metering.Metering;
 import dev.tollgate.pricing.Capability;
+import dev.tollgate.pricing.LongContextTier;
 import dev.tollgate.pricing.OutputCapField;
 import dev.tollgate.pricing.PriceRow;
 import dev.tollgate.pricing.PricedModel;
@@ -50,9 +51,11 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * A hard budget holds whatever the providers answer: calls admitted through the reservation plan and the store,
  * in any interleaving, each answered with any output length up to its model's limit for every choice (whatever cap
- * it was sent), any prompt count up to the request's bound, streams cut anywhere, settles arriving late (after the
- * reservation's ttl) or never, keep the budget's settled sum at or under its limit. And the reservation bounds every
- * answer that keeps to the output cap it was sent: such a call never costs more than was reserved.
+ * it was sent), any prompt count up to the request's bound split in any way into uncached input, cache reads and
+ * 5-minute and 1-hour cache writes (each priced apart, and past a model's long-context threshold at its tier's rates),
+ * streams cut anywhere, settles arriving late (after the reservation's ttl) or never, keep the budget's settled sum
+ * at or under its limit. And the reservation bounds every answer that keeps to the output cap it was sent: such a
+ * call never costs more than was reserved.
  */
 class HardBudgetProperties {
 
@@ -64,7 +67,16 @@ class HardBudgetProperties {
             offering("cheap", 16_384, "0.15", "0.60", 48_169, OutputCapField.MAX_TOKENS),
             offering("mid", 8_192, "0.27", "1.10", PricedModel.DEFAULT_IMAGE_TOKENS_MAX, OutputCapField.MAX_TOKENS),
             offering("dear", 100_000, "15.00", "60.00", PricedModel.DEFAULT_IMAGE_TOKENS_MAX,
-                    OutputCapField.MAX_COMPLETION_TOKENS));
+                    OutputCapField.MAX_COMPLETION_TOKENS),
+            // Anthropic's shape: reads 0.1x, 5-minute writes 1.25x, 1-hour writes 2x input; above 2,000 prompt tokens
+            // (a threshold the generated prompts pass often) every token at the tier's rates
+            offering("cached", 64_000, row("cached", "3.00", "0.30", "3.75", "6.00", "15.00",
+                    new LongContextTier(2_000, new BigDecimal("6.00"), new BigDecimal("0.60"), new BigDecimal("7.50"),
+                            new BigDecimal("12.00"), new BigDecimal("22.50")))),
+            // Gemini's shape: cache reads only, a tier above 5,000 prompt tokens
+            offering("tiered", 65_536, row("tiered", "1.25", "0.125", null, null, "10.00",
+                    new LongContextTier(5_000, new BigDecimal("2.50"), new BigDecimal("0.25"), null, null,
+                            new BigDecimal("15.00")))));
 
     /** One step, drawn from numbers so that jqwik shrinks each independently. */
     record Step(List<Integer> n) {
@@ -126,7 +138,7 @@ class HardBudgetProperties {
             BudgetMetrics metrics, MutableClock clock, String key) {
         ChatRequest chat = chat(n);
         List<Candidate> candidates = new ArrayList<>();
-        int mask = 1 + n.get(5) % 7;
+        int mask = 1 + n.get(5) % ((1 << MODELS.size()) - 1);
         for (int i = 0; i < MODELS.size(); i++) {
             Offering o = MODELS.get((i + n.get(6)) % MODELS.size());
             if ((mask >> i & 1) == 1 && (chat.maxOutputTokens() == null
@@ -157,8 +169,10 @@ class HardBudgetProperties {
     }
 
     /**
-     * The provider answers: any prompt count up to the bound, any output up to the model's limit per choice (or,
-     * keeping to the cap it was sent, up to that), possibly cut; or the settle never comes.
+     * The provider answers: any prompt count up to the bound, split into uncached input, cache reads and 5-minute and
+     * 1-hour cache writes as the provider likes (a quarter of the answers write it all for an hour, the dearest
+     * kind), any output up to the model's limit per choice (or, keeping to the cap it was sent, up to that), possibly
+     * cut; or the settle never comes.
      */
     private static void answer(InFlight call, List<Integer> n) {
         Candidate served = call.covered().candidates().get(n.get(2) % call.covered().candidates().size());
@@ -171,7 +185,7 @@ class HardBudgetProperties {
         boolean keepsToCap = n.get(4) % 3 != 0;
         long ceiling = (long) (keepsToCap ? cap : m.maxOutputTokens()) * choices;
         long output = n.get(4) % 5 == 0 ? ceiling : n.get(7) % (ceiling + 1); // a stream may be cut anywhere
-        BigDecimal cost = Metering.cost(new Usage(prompt, 0, 0, output, 0, false), served.price());
+        BigDecimal cost = Metering.cost(split(prompt, output, n), served.price());
         if (keepsToCap) {
             assertThat(Nanos.ofUsd(cost)).as("a call keeping to its cap costs at most its reservation")
                     .isLessThanOrEqualTo(call.reserved());
@@ -179,6 +193,17 @@ class HardBudgetProperties {
         if (n.get(1) % 17 != 0) { // else: its replica died, it never settles
             call.settlement().settle(cost, prompt + output);
         }
+    }
+
+    /** {@code prompt} tokens split into the four prompt kinds by the step's numbers. */
+    private static Usage split(long prompt, long output, List<Integer> n) {
+        if (n.get(5) % 4 == 0) {
+            return new Usage(0, 0, 0, prompt, output, 0, false);
+        }
+        long cached = n.get(5) % (prompt + 1);
+        long write = n.get(6) % (prompt - cached + 1);
+        long write1h = n.get(0) % (prompt - cached - write + 1);
+        return new Usage(prompt - cached - write - write1h, cached, write, write1h, output, 0, false);
     }
 
     /** A request of some size, with images, {@code max_tokens} or not, and several choices. */
@@ -203,6 +228,22 @@ class HardBudgetProperties {
                 new BigDecimal(input), null, null, new BigDecimal(output));
         return new Offering("p", new PricedModel("p", model, 1_000_000, maxOutput, Set.of(Capability.VISION),
                 Map.of(), List.of(row), "test.yaml", 1, capField, imageTokens));
+    }
+
+    private static Offering offering(String model, int maxOutput, PriceRow row) {
+        return new Offering("p", new PricedModel("p", model, 1_000_000, maxOutput, Set.of(Capability.VISION),
+                Map.of(), List.of(row), "test.yaml", 1, OutputCapField.MAX_TOKENS,
+                PricedModel.DEFAULT_IMAGE_TOKENS_MAX));
+    }
+
+    private static PriceRow row(String model, String input, String cached, String write, String write1h, String output,
+            LongContextTier tier) {
+        return new PriceRow("p/" + model + "@2025-01-01", Instant.parse("2025-01-01T00:00:00Z"), "test",
+                new BigDecimal(input), decimal(cached), decimal(write), decimal(write1h), new BigDecimal(output), tier);
+    }
+
+    private static BigDecimal decimal(String text) {
+        return text == null ? null : new BigDecimal(text);
     }
 
     /** A clock the test moves. */

@@ -7,7 +7,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 import dev.tollgate.api.UpstreamException;
-import dev.tollgate.metering.AttemptOutcome;
+import dev.tollgate.call.AttemptOutcome;
 import reactor.netty.internal.shaded.reactor.pool.PoolAcquirePendingLimitException;
 import reactor.netty.internal.shaded.reactor.pool.PoolAcquireTimeoutException;
 

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import dev.tollgate.config.TollgateProperties;
 import dev.tollgate.config.TollgateProperties.BackendResilience;
 import dev.tollgate.metering.Attempt;
-import dev.tollgate.metering.AttemptOutcome;
+import dev.tollgate.call.AttemptOutcome;
 import dev.tollgate.resilience.BackendGuard;
 import dev.tollgate.resilience.BackendGuards;
 import io.github.resilience4j.bulkhead.Bulkhead;
@@ -33,7 +33,7 @@ class UpstreamAttemptTest {
     private final BackendGuards guards = new BackendGuards(new TollgateProperties.Resilience(null, null, null, null),
             Map.of("p", new TollgateProperties.Provider("openai", "http://127.0.0.1:1/v1", "k", null, null, null, null,
                     null, null, new BackendResilience(null, null, null, 5, null, null, null, null, null, null, null, null),
-                    null)), Clock.fixed(NOW, ZoneOffset.UTC));
+                    null, null, null)), Clock.fixed(NOW, ZoneOffset.UTC));
 
     @ParameterizedTest(name = "retry-after: {0} -> {1}")
     @CsvSource(delimiter = '|', value = {

@@ -24,7 +24,7 @@ import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.MutablePropertySources;
 import org.springframework.core.env.StandardEnvironment;
 
-import dev.tollgate.api.ChatRequest;
+import dev.tollgate.wire.openai.ChatRequest;
 import dev.tollgate.config.TollgateProperties;
 import dev.tollgate.metering.TokenCounter;
 import reactor.netty.resources.LoopResources;

@@ -1,5 +1,6 @@
 package dev.tollgate.metering;
 
+import dev.tollgate.call.AttemptOutcome;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;

@@ -50,6 +50,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The ledger writer without Spring, against the real migration on H2 (in memory) and on an embedded PostgreSQL:
@@ -155,6 +156,31 @@ class LedgerWriterTest {
                 .containsExactlyInAnyOrderElementsOf(rows);
         assertThat(spillFile()).doesNotExist();
         assertThat(replayingFile()).doesNotExist();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Engine.class)
+    void aSpillFileWrittenBeforeOneHourCacheWritesWereKeptReplaysThemAsZero(Engine engine) throws Exception {
+        DataSource database = migratedDatabase(engine);
+        List<LedgerEntry> rows = entries("older", 3);
+        Files.createDirectories(spillFile().getParent());
+        List<String> lines = new ArrayList<>();
+        for (LedgerEntry row : rows) {
+            ObjectNode json = (ObjectNode) MAPPER.valueToTree(row);
+            assertThat(json.remove("cacheWrite1hTokens")).as("the field the older version did not write").isNotNull();
+            lines.add(MAPPER.writeValueAsString(json));
+        }
+        Files.write(spillFile(), lines, StandardCharsets.UTF_8);
+
+        LedgerWriter next = writer(database, 1000, 10);
+        next.start();
+
+        List<LedgerEntry> expected = rows.stream().map(r -> withOneHourWrites(r, 0)).toList();
+        assertThat(expected.get(1).cacheWrite1hTokens()).isZero();
+        assertThat(rows.get(1).cacheWrite1hTokens()).isPositive();
+        assertThat(readLedger(database)).usingRecursiveFieldByFieldElementComparator(EXACT_DECIMALS)
+                .containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(spillFile()).doesNotExist();
     }
 
     @ParameterizedTest
@@ -358,8 +384,9 @@ class LedgerWriterTest {
     }
 
     /**
-     * Rows with every kind of value: costs down to the last of the 12 decimals (which JSON may write as 1E-12), an
-     * unpriced row (null cost), null ttft and error code, microsecond timestamps.
+     * Rows with every kind of value: every kind of token count apart (1-hour cache writes included), costs down to
+     * the last of the 12 decimals (which JSON may write as 1E-12), an unpriced row (null cost), null ttft and error
+     * code, microsecond timestamps.
      */
     private static List<LedgerEntry> entries(String prefix, int n) {
         return IntStream.range(0, n).mapToObj(i -> {
@@ -369,18 +396,27 @@ class LedgerWriterTest {
             return new LedgerEntry(prefix + "-" + i + "-" + UUID.randomUUID().toString().substring(0, 8),
                     T0.plusMillis(i * 1001L), i % 2 == 0 ? "alpha" : "beta", i % 2 == 0 ? "alpha-web" : "beta-batch",
                     i % 2 == 0 ? "web" : null, "gpt-4o-mini", unpriced ? null : "fake-openai",
-                    unpriced ? null : "gpt-4o-mini", i % 3 == 0, 1000L + i, i, 2L * i, 500L + i, 3L * i, cost,
+                    unpriced ? null : "gpt-4o-mini", i % 3 == 0, 1000L + i, i, 2L * i, 5L * i, 500L + i, 3L * i, cost,
                     unpriced ? null : "openai/gpt-4o-mini@2024-10-01", 12_345L + i, i % 3 == 0 ? (Long) (678L + i) : null,
                     unpriced ? 404 : 200, unpriced ? "rejected" : "success", unpriced ? "model_not_found" : null,
-                    i % 4 == 1);
+                    i % 4 == 1, null, null, null, List.of(), 0, null);
         }).toList();
     }
 
     private static LedgerEntry withOutcome(LedgerEntry e, String outcome) {
         return new LedgerEntry(e.requestId(), e.time(), e.team(), e.keyId(), e.app(), e.requestedModel(), e.provider(),
-                e.model(), e.stream(), e.inputTokens(), e.cachedInputTokens(), e.cacheWriteTokens(), e.outputTokens(),
-                e.reasoningTokens(), e.costUsd(), e.priceVersion(), e.latencyMicros(), e.ttftMicros(), e.status(),
-                outcome, e.errorCode(), e.estimated());
+                e.model(), e.stream(), e.inputTokens(), e.cachedInputTokens(), e.cacheWriteTokens(),
+                e.cacheWrite1hTokens(), e.outputTokens(), e.reasoningTokens(), e.costUsd(), e.priceVersion(),
+                e.latencyMicros(), e.ttftMicros(), e.status(), outcome, e.errorCode(), e.estimated(), null, null, null,
+                List.of(), 0, null);
+    }
+
+    private static LedgerEntry withOneHourWrites(LedgerEntry e, long tokens) {
+        return new LedgerEntry(e.requestId(), e.time(), e.team(), e.keyId(), e.app(), e.requestedModel(), e.provider(),
+                e.model(), e.stream(), e.inputTokens(), e.cachedInputTokens(), e.cacheWriteTokens(), tokens,
+                e.outputTokens(), e.reasoningTokens(), e.costUsd(), e.priceVersion(), e.latencyMicros(),
+                e.ttftMicros(), e.status(), e.outcome(), e.errorCode(), e.estimated(), null, null, null, List.of(), 0,
+                null);
     }
 
     private static int countRows(DataSource db) throws SQLException {
@@ -404,10 +440,11 @@ class LedgerWriterTest {
                         rs.getString("key_id"), rs.getString("app"), rs.getString("requested_model"),
                         rs.getString("provider"), rs.getString("model"), rs.getBoolean("stream"),
                         rs.getLong("input_tokens"), rs.getLong("cached_input_tokens"),
-                        rs.getLong("cache_write_tokens"), rs.getLong("output_tokens"), rs.getLong("reasoning_tokens"),
+                        rs.getLong("cache_write_tokens"), rs.getLong("cache_write_1h_tokens"),
+                        rs.getLong("output_tokens"), rs.getLong("reasoning_tokens"),
                         rs.getBigDecimal("cost_usd"), rs.getString("price_version"), rs.getLong("latency_us"),
                         ttftOrNull, rs.getInt("status"), rs.getString("outcome"), rs.getString("error_code"),
-                        rs.getBoolean("estimated")));
+                        rs.getBoolean("estimated"), null, null, null, List.of(), 0, null));
             }
         }
         return rows;

@@ -6,14 +6,16 @@ import org.junit.jupiter.api.Test;
 
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
+import dev.tollgate.call.CallRequest;
+import dev.tollgate.wire.openai.ChatRequest;
 
 class TokenCounterTest {
 
     private static final ObjectMapper MAPPER = JsonMapper.builder().build();
 
-    private static ObjectNode request(String json) {
-        return (ObjectNode) MAPPER.readTree(json);
+    private static ChatRequest request(String json) {
+        String body = json.replace("{\"messages\"", "{\"model\":\"m\",\"messages\"");
+        return ChatRequest.parse(body.getBytes(java.nio.charset.StandardCharsets.UTF_8), MAPPER);
     }
 
     @Test
@@ -36,7 +38,7 @@ class TokenCounterTest {
     @Test
     void messageCountAddsThreePerMessageAndThreeToPrimeTheReply() {
         TokenCounter counter = new TokenCounter();
-        ObjectNode request = request("{\"model\":\"gpt-4o\",\"messages\":["
+        ChatRequest request = request("{\"model\":\"gpt-4o\",\"messages\":["
                 + "{\"role\":\"system\",\"content\":\"You are terse.\"},"
                 + "{\"role\":\"user\",\"content\":\"Hello world\"}]}");
         long text = counter.count("system") + counter.count("You are terse.") + counter.count("user")
@@ -61,6 +63,23 @@ class TokenCounterTest {
 
     @Test
     void emptyRequestCountsOnlyThePriming() {
-        assertThat(new TokenCounter().count(request("{\"messages\":[]}"))).isEqualTo(3);
+        ChatRequest empty = request("{\"messages\":[{\"role\":\"user\"}]}");
+        CallRequest nothing = new CallRequest() {
+            // every method but the walk is unused by the counter
+            public dev.tollgate.call.WireFormat format() { return empty.format(); }
+            public byte[] body() { return empty.body(); }
+            public String model() { return empty.model(); }
+            public boolean stream() { return false; }
+            public boolean clientWantsUsage() { return false; }
+            public Integer maxOutputTokens() { return null; }
+            public int choices() { return 1; }
+            public java.util.Set<dev.tollgate.pricing.Capability> needs() { return java.util.Set.of(); }
+            public int images() { return 0; }
+            public long promptBoundTokens(int imageTokensMax) { return 0; }
+            public void walkPrompt(PromptVisitor visitor) { }
+            public dev.tollgate.call.CanonicalRequest canonical() { return empty.canonical(); }
+            public long promptTokens(dev.tollgate.call.PromptTokenCounter counter) { return counter.count(this); }
+        };
+        assertThat(new TokenCounter().count(nothing)).isEqualTo(3);
     }
 }

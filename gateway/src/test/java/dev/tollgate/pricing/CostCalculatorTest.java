@@ -74,6 +74,72 @@ class CostCalculatorTest {
         assertThat(written).isEqualTo(uncached);
     }
 
+    /** input 1.00, cached 0.10, 5-minute write 1.25, 1-hour write 2.00, output 4.00; above 1,000 prompt tokens x2. */
+    private static final PriceRow TIERED = new PriceRow("p/m@2025-01-01", Instant.parse("2025-01-01T00:00:00Z"),
+            "test", new BigDecimal("1.00"), new BigDecimal("0.10"), new BigDecimal("1.25"), new BigDecimal("2.00"),
+            new BigDecimal("4.00"), new LongContextTier(1_000, new BigDecimal("2.00"), new BigDecimal("0.20"),
+                    new BigDecimal("2.50"), new BigDecimal("4.00"), new BigDecimal("6.00")));
+
+    @Test
+    void oneHourCacheWritesWithoutTheirOwnPriceAreBilledAsTheCacheWriteElseAsInput() {
+        Instant from = Instant.parse("2025-01-01T00:00:00Z");
+        PriceRow withWrite = new PriceRow("p/m@2025-01-01", from, "test", new BigDecimal("3.00"), null,
+                new BigDecimal("3.75"), new BigDecimal("15.00"));
+        PriceRow plain = new PriceRow("p/m@2025-01-01", from, "test", new BigDecimal("3.00"), null, null,
+                new BigDecimal("15.00"));
+        Usage oneHour = new Usage(0, 0, 0, 1000, 0, 0, false);
+
+        // 1000 x 3.75 / 1M and 1000 x 3.00 / 1M
+        assertThat(CostCalculator.cost(oneHour, withWrite)).isEqualTo(new BigDecimal("0.003750000000"));
+        assertThat(CostCalculator.cost(oneHour, plain)).isEqualTo(new BigDecimal("0.003000000000"));
+        // with its own price: 1000 x 2.00 / 1M, not the 5-minute 1.25
+        assertThat(CostCalculator.cost(oneHour, TIERED)).isEqualTo(new BigDecimal("0.002000000000"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+            // prompt of exactly 1,000 tokens: base rates. 400 + 300 x 0.10 + 200 x 1.25 + 100 x 2.00 + 50 x 4.00
+            // = 400 + 30 + 250 + 200 + 200 = 1080 per 1M
+            "at the threshold, 400, 300, 200, 100, 50, 0.001080000000",
+            // 1,001 prompt tokens: the tier on every token. 401 x 2 + 300 x 0.20 + 200 x 2.50 + 100 x 4.00 + 50 x 6.00
+            // = 802 + 60 + 500 + 400 + 300 = 2062 per 1M
+            "one above the threshold, 401, 300, 200, 100, 50, 0.002062000000",
+            // cache reads alone pass it: 1 x 2.00 + 1000 x 0.20 = 202 per 1M
+            "cache reads count toward it, 1, 1000, 0, 0, 0, 0.000202000000",
+            // 1-hour writes alone pass it: 1001 x 4.00 = 4004 per 1M
+            "cache writes count toward it, 0, 0, 0, 1001, 0, 0.004004000000",
+            // output does not: 1000 x 1.00 + 5000 x 4.00 = 21000 per 1M
+            "output does not count toward it, 1000, 0, 0, 0, 5000, 0.021000000000"
+    })
+    void aPromptAboveTheThresholdIsBilledAtTheTierOnEveryToken(String name, long input, long cached, long write,
+            long write1h, long output, String expected) {
+        BigDecimal cost = CostCalculator.cost(new Usage(input, cached, write, write1h, output, 0, false), TIERED);
+
+        assertThat(cost).isEqualTo(new BigDecimal(expected));
+    }
+
+    @Test
+    void routingEstimatesUseTheTierAboveItsThreshold() {
+        // 1000 x 1.00 + 10 x 4.00 = 1040 per 1M = 1,040,000,000 pico-USD; 1001 x 2.00 + 10 x 6.00 = 2062 per 1M
+        assertThat(TIERED.estimatePicoUsd(1_000, 10)).isEqualTo(1_040_000_000L);
+        assertThat(TIERED.estimatePicoUsd(1_001, 10)).isEqualTo(2_062_000_000L);
+        assertThat(TIERED.estimatePicoUsd(1_001, 10)).isEqualTo(CostCalculator.cost(new Usage(1_001, 0, 0, 10, 0,
+                false), TIERED).movePointRight(12).longValueExact());
+    }
+
+    @Test
+    void theDearestPromptAndOutputPricesIncludeTheTierOnlyWhenThePromptCanPassIt() {
+        // base: max(1.00, 0.10, 1.25, 2.00) = 2.00; tier: max(2.00, 0.20, 2.50, 4.00) = 4.00
+        assertThat(TIERED.maxPromptMicros(1_000)).isEqualTo(2_000_000);
+        assertThat(TIERED.maxPromptMicros(1_001)).isEqualTo(4_000_000);
+        assertThat(TIERED.maxOutputMicros(1_000)).isEqualTo(4_000_000);
+        assertThat(TIERED.maxOutputMicros(1_001)).isEqualTo(6_000_000);
+        PriceRow openAi = shippedPrice("openai", "gpt-4o-mini", FEBRUARY_2025);
+        assertThat(openAi.maxPromptMicros(Long.MAX_VALUE)).as("no write price: writes cost input")
+                .isEqualTo(openAi.inputMicros());
+        assertThat(openAi.maxOutputMicros(Long.MAX_VALUE)).isEqualTo(openAi.outputMicros());
+    }
+
     @Test
     void reasoningTokensAreNotBilledOnTopOfOutputTokens() {
         PriceRow price = shippedPrice("openai", "o1", FEBRUARY_2025);

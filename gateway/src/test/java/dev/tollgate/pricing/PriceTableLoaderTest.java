@@ -38,6 +38,25 @@ class PriceTableLoaderTest {
                     output: 2.00
             """;
 
+    /** {@link #VALID} with every optional price and a long-context tier; line numbers as in this text. */
+    private static final String TIERED = VALID.replace("""
+                    input: 1.00
+                    output: 2.00
+            """, """
+                    input: 1.00
+                    cached-input: 0.10
+                    cache-write: 1.25
+                    cache-write-1h: 2.00
+                    output: 2.00
+                    long-context:
+                      above-prompt-tokens: 500
+                      input: 2.00
+                      cached-input: 0.20
+                      cache-write: 2.50
+                      cache-write-1h: 4.00
+                      output: 3.00
+            """);
+
     @TempDir
     Path dir;
 
@@ -130,6 +149,72 @@ class PriceTableLoaderTest {
                 .isEqualTo(48_169);
     }
 
+    @Test
+    void theOneHourCacheWriteAndTheLongContextTierAreLoaded() throws IOException {
+        write("x.yaml", TIERED);
+
+        PriceRow row = PriceTableLoader.load(dir).find("x", "m").orElseThrow().prices().get(0);
+
+        assertThat(row.cacheWrite1h()).isEqualTo(new BigDecimal("2.00"));
+        assertThat(row.longContext()).isEqualTo(new LongContextTier(500, new BigDecimal("2.00"),
+                new BigDecimal("0.20"), new BigDecimal("2.50"), new BigDecimal("4.00"), new BigDecimal("3.00")));
+        assertThat(row.longContext().inputMicros()).isEqualTo(2_000_000);
+        assertThat(row.longContext().outputMicros()).isEqualTo(3_000_000);
+    }
+
+    @Test
+    void shippedAnthropicRowsPriceOneHourWritesAtTwiceTheInputAndSonnetHasItsLongContextTier() {
+        PriceTable table = PriceTableLoader.load(SHIPPED);
+        PricedModel sonnet = table.find("anthropic", "claude-sonnet-4-5").orElseThrow();
+        for (PricedModel m : table.providers().get("anthropic").models().values()) {
+            for (PriceRow row : m.prices()) {
+                assertThat(row.cacheWrite1h()).as(row.version()).isEqualByComparingTo(row.input().multiply(
+                        BigDecimal.valueOf(2)));
+                assertThat(row.cacheWrite()).as(row.version()).isEqualByComparingTo(row.input().multiply(
+                        new BigDecimal("1.25")));
+                assertThat(row.cachedInput()).as(row.version()).isEqualByComparingTo(row.input().multiply(
+                        new BigDecimal("0.1")));
+            }
+        }
+
+        assertThat(sonnet.contextWindow()).isEqualTo(1_000_000);
+        assertThat(sonnet.prices()).allSatisfy(row -> assertThat(row.longContext()).isEqualTo(new LongContextTier(
+                200_000, new BigDecimal("6.00"), new BigDecimal("0.60"), new BigDecimal("7.50"),
+                new BigDecimal("12.00"), new BigDecimal("22.50"))));
+        assertThat(table.find("anthropic", "claude-haiku-4-5").orElseThrow().prices())
+                .allSatisfy(row -> assertThat(row.longContext()).isNull());
+        assertThat(table.find("anthropic", "claude-opus-4-5").orElseThrow().prices())
+                .allSatisfy(row -> assertThat(row.longContext()).isNull());
+    }
+
+    @Test
+    void shippedGeminiProHasItsLongContextTierAndGpt41HasNone() {
+        PriceTable table = PriceTableLoader.load(SHIPPED);
+
+        assertThat(table.find("google", "gemini-2.5-pro").orElseThrow().prices()).allSatisfy(row -> assertThat(
+                row.longContext()).isEqualTo(new LongContextTier(200_000, new BigDecimal("2.50"),
+                new BigDecimal("0.25"), null, null, new BigDecimal("15.00"))));
+        assertThat(table.find("openai", "gpt-4.1").orElseThrow().prices())
+                .allSatisfy(row -> assertThat(row.longContext()).isNull());
+        // only the two models whose providers publish a tier have one
+        assertThat(table.providers().values().stream().flatMap(p -> p.models().values().stream())
+                .filter(m -> m.prices().stream().anyMatch(r -> r.longContext() != null)).map(PricedModel::model))
+                .containsExactlyInAnyOrder("claude-sonnet-4-5", "gemini-2.5-pro");
+    }
+
+    @Test
+    void shippedDeepseekRowsPriceCacheHitsApart() {
+        PriceTable table = PriceTableLoader.load(SHIPPED);
+
+        for (String model : new String[] {"deepseek-chat", "deepseek-reasoner"}) {
+            assertThat(table.find("deepseek", model).orElseThrow().prices()).allSatisfy(row -> {
+                assertThat(row.cachedInput()).as(row.version()).isNotNull();
+                assertThat(row.cachedInput()).as(row.version()).isLessThan(row.input());
+                assertThat(row.cacheWrite()).as(row.version()).isNull();
+            });
+        }
+    }
+
     static Stream<Arguments> invalidFiles() {
         return Stream.of(
                 Arguments.of("unknown field",
@@ -185,6 +270,51 @@ class PriceTableLoaderTest {
                 Arguments.of("field given twice (the second value must not silently win)",
                         VALID.replace("input: 1.00\n", "input: 1.00\n        input: 0.10\n"),
                         "x.yaml line 11: field 'input' is given twice"),
+                Arguments.of("negative 1-hour cache write",
+                        TIERED.replace("        cache-write-1h: 2.00", "        cache-write-1h: -2"),
+                        "x.yaml line 13: cache-write-1h must be >= 0, but was -2"),
+                Arguments.of("long-context threshold not positive",
+                        TIERED.replace("above-prompt-tokens: 500", "above-prompt-tokens: 0"),
+                        "x.yaml line 16: long-context above-prompt-tokens must be a whole number > 0, but was '0'"),
+                Arguments.of("long-context threshold not below the context window",
+                        TIERED.replace("above-prompt-tokens: 500", "above-prompt-tokens: 1000"),
+                        "x.yaml line 16: long-context above-prompt-tokens must be below the context-window 1000 of "
+                        + "model 'm', but was 1000 (no prompt could pass it)"),
+                Arguments.of("long-context without its threshold",
+                        TIERED.replace("          above-prompt-tokens: 500\n", ""),
+                        "x.yaml line 16: missing required field 'above-prompt-tokens'"),
+                Arguments.of("long-context without its output price",
+                        TIERED.replace("          output: 3.00\n", ""),
+                        "x.yaml line 16: missing required field 'output'"),
+                Arguments.of("negative long-context price",
+                        TIERED.replace("      input: 2.00", "      input: -2.00"),
+                        "x.yaml line 17: long-context input must be >= 0, but was -2.00"),
+                Arguments.of("long-context price with more than 6 decimals",
+                        TIERED.replace("      output: 3.00", "      output: 3.0000001"),
+                        "x.yaml line 21: long-context output must have at most 6 decimal places, but was 3.0000001"),
+                Arguments.of("long-context missing a price its row has",
+                        TIERED.replace("          cache-write-1h: 4.00\n", ""),
+                        "x.yaml line 16: long-context of model 'm' must give cache-write-1h, since its row does"),
+                Arguments.of("long-context giving a price its row has not",
+                        TIERED.replace("        cache-write: 1.25\n", ""),
+                        "x.yaml line 18: long-context of model 'm' gives cache-write, but its row does not"),
+                Arguments.of("unknown long-context field",
+                        TIERED.replace("      output: 3.00", "      output: 3.00\n          cache-read: 0.2"),
+                        "x.yaml line 22: unknown field 'cache-read'"),
+                Arguments.of("long-context on a running-cost row",
+                        VALID.replace("""
+                                        input: 1.00
+                                        output: 2.00
+                                """, """
+                                        usd-per-hour: 4.98
+                                        tokens-per-second: 2500
+                                        long-context:
+                                          above-prompt-tokens: 500
+                                          input: 2.00
+                                          output: 3.00
+                                """),
+                        "x.yaml line 13: long-context goes with input/output list prices, not with usd-per-hour "
+                        + "(model 'm')"),
                 Arguments.of("invalid YAML syntax",
                         VALID.replace("    max-output-tokens: 100", "\tmax-output-tokens: 100"),
                         "x.yaml line 5: not valid YAML"));

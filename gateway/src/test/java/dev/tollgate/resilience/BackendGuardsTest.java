@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import dev.tollgate.config.TollgateProperties;
 import dev.tollgate.config.TollgateProperties.BackendResilience;
 import dev.tollgate.it.MutableClock;
-import dev.tollgate.metering.AttemptOutcome;
+import dev.tollgate.call.AttemptOutcome;
 import dev.tollgate.routing.Health;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 
@@ -28,7 +28,7 @@ class BackendGuardsTest {
         TollgateProperties.Resilience resilience = new TollgateProperties.Resilience(null, null,
                 Duration.ofSeconds(60), null);
         TollgateProperties.Provider provider = new TollgateProperties.Provider("openai", "http://127.0.0.1:1/v1", "k",
-                null, null, null, null, null, null, providerOverride, null);
+                null, null, null, null, null, null, providerOverride, null, null, null);
         return new BackendGuards(resilience, Map.of("p", provider), clock);
     }
 

@@ -409,4 +409,24 @@ class RouterTest {
         assertThat(otherOrder.catalog().offeringsOf("chat")).extracting(Offering::provider)
                 .containsExactly("alpha", "beta", "gamma");
     }
+
+    @Test
+    void aBackendWhoseWireFormatCannotCarryTheRequestIsExcludedWithTheField() {
+        // chat is offered by alpha (an Anthropic backend here) and beta (OpenAI-compatible)
+        Tables mixed = new Tables(prices, new RoutingRules(Map.of(), Map.of()), Catalog.build(prices,
+                Map.of("alpha", "alpha", "beta", "beta"), Map.of("alpha", dev.tollgate.call.WireFormat.ANTHROPIC_MESSAGES)),
+                1, NOW);
+        RouteRequest openAiWithN = new RouteRequest("chat", null, NEVER_ASKED, 100, false).withFormat(
+                dev.tollgate.call.WireFormat.OPENAI_CHAT, backend -> "n: Anthropic has no choices");
+
+        Decision.Routed decision = (Decision.Routed) Router.decide(openAiWithN, mixed, NOW);
+
+        assertThat(decision.candidates()).extracting(c -> c.offering().provider()).containsExactly("beta");
+        Exclusion excluded = decision.exclusions().stream().filter(e -> e.provider().equals("alpha")).findFirst()
+                .orElseThrow();
+        assertThat(excluded.kind()).isEqualTo(Exclusion.Kind.UNTRANSLATABLE);
+        assertThat(excluded.reason()).contains("anthropic: n: Anthropic has no choices");
+        RouteRequest translatable = openAiWithN.withFormat(dev.tollgate.call.WireFormat.OPENAI_CHAT, backend -> null);
+        assertThat(((Decision.Routed) Router.decide(translatable, mixed, NOW)).candidates()).hasSize(2);
+    }
 }
