@@ -17,15 +17,20 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.AttributeKey;
 
 import dev.tollgate.api.ApiError;
+import dev.tollgate.call.WireFormat;
+import dev.tollgate.wire.ErrorBodies;
 
 /**
- * Gives the requests Reactor Netty refuses itself, before the gateway sees them, the OpenAI-shaped JSON error every
- * other error has. Reactor Netty answers a request its HTTP/1.1 decoder cannot read (a request line longer than
- * the limit: 414; headers larger than the limit: 431; a malformed request line or header, or broken chunked
- * encoding: 400) with an empty body and {@code Connection: close} ({@code HttpServerOperations.sendDecodingFailures});
- * this handler, placed between the codec and Reactor Netty's {@code HttpTrafficHandler}, notes the decoder's failure
- * as it passes inbound and fills that empty answer in as it passes outbound. The connection is still closed after
- * it (the request could not be framed), through {@link LingeringClose} so that a client still sending can read it.
+ * Gives the requests Reactor Netty refuses itself, before the gateway sees them, the JSON error every other error
+ * has, in the shape of the client's API: Anthropic's on the Messages API when the decoder read the request line (a
+ * header it could not read, headers over the limit, a broken chunked body), OpenAI's otherwise (also when the
+ * request line itself could not be read, so the path is unknown). Reactor Netty answers a request its HTTP/1.1
+ * decoder cannot read (a request line longer than the limit: 414; headers larger than the limit: 431; a malformed
+ * request line or header, or broken chunked encoding: 400) with an empty body and {@code Connection: close}
+ * ({@code HttpServerOperations.sendDecodingFailures}); this handler, placed between the codec and Reactor Netty's
+ * {@code HttpTrafficHandler}, notes the decoder's failure as it passes inbound and fills that empty answer in as it
+ * passes outbound. The connection is still closed after it (the request could not be framed), through
+ * {@link LingeringClose} so that a client still sending can read it.
  * <p>
  * The answer recognised is the one Reactor Netty builds for these refusals: a full response with status 400, 414 or
  * 431, no body, no content type and {@code Connection: close}. The gateway's own errors always carry a JSON body and
@@ -42,11 +47,13 @@ final class HttpLayerErrors extends ChannelDuplexHandler {
     private boolean failedOnContent;
     private boolean failedOnRequestLine;
     private boolean head;
+    private String path;
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest request) {
             head = HttpMethod.HEAD.equals(request.method());
+            path = request.uri();
         }
         if (msg instanceof DecoderResultProvider provider) {
             DecoderResult result = provider.decoderResult();
@@ -64,7 +71,7 @@ final class HttpLayerErrors extends ChannelDuplexHandler {
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
         if (msg instanceof FullHttpResponse response && isRefusal(response) && !head) {
             ApiError error = error(response.status().code());
-            byte[] json = error.toJson();
+            byte[] json = ErrorBodies.json(error, format());
             FullHttpResponse filled = response.replace(Unpooled.wrappedBuffer(json));
             response.release();
             filled.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
@@ -84,6 +91,15 @@ final class HttpLayerErrors extends ChannelDuplexHandler {
      */
     static ApiError refusal(Channel channel) {
         return channel.attr(REFUSAL).get();
+    }
+
+    /** The client's API, by the path of the request line the decoder read (OpenAI's when it read none). */
+    private WireFormat format() {
+        if (path == null || failedOnRequestLine) {
+            return WireFormat.OPENAI_CHAT;
+        }
+        int query = path.indexOf('?');
+        return Ingress.format(query < 0 ? path : path.substring(0, query));
     }
 
     /** Reactor Netty's answer to a request it could not decode (see the class comment). */

@@ -14,8 +14,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * What the HTTP layer itself refuses, and what is left of a request body the gateway refused unread, over raw
  * sockets (the JDK client sends neither malformed requests nor half a body): every refusal is JSON in OpenAI's shape
- * with its length, a connection that cannot carry another request is closed after the answer, and one that can
- * carries the next request.
+ * (Anthropic's on the Messages API) with its length, a connection that cannot carry another request is closed after
+ * the answer, and one that can carries the next request.
  */
 class HttpLayerIT extends GatewayITSupport {
 
@@ -83,6 +83,41 @@ class HttpLayerIT extends GatewayITSupport {
                 Integer.class) > 0);
     }
 
+    @Test
+    void onTheMessagesApiAnInvalidHeaderGets400InAnthropicsShape() throws Exception {
+        try (RawHttp http = RawHttp.connect(port)) {
+            http.send("POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: " + ALPHA
+                    + "\r\nanthropic-version: 2023-06-01\r\nBad Header: value\r\n\r\n");
+
+            assertAnthropicRefusal(http.read(), 400, "invalid_request_error");
+            assertThat(http.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void onTheMessagesApiHeadersOverTheLimitGet431InAnthropicsShape() throws Exception {
+        try (RawHttp http = RawHttp.connect(port)) {
+            http.send("POST /v1/messages?beta=true HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: " + ALPHA
+                    + "\r\nX-Filler: " + "a".repeat(64 * 1024) + "\r\n\r\n");
+
+            assertAnthropicRefusal(http.read(), 431, "invalid_request_error");
+            assertThat(http.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void onTheMessagesApiBrokenChunkedEncodingGets400InAnthropicsShape() throws Exception {
+        try (RawHttp http = RawHttp.connect(port)) {
+            http.send("POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: " + ALPHA
+                    + "\r\nanthropic-version: 2023-06-01\r\nContent-Type: application/json"
+                    + "\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"mod\r\nzz-not-a-size\r\n");
+
+            JsonNode error = assertAnthropicRefusal(http.read(), 400, "invalid_request_error");
+            assertThat(error.path("message").asString()).contains("chunked");
+            assertThat(http.closedByServer()).isTrue();
+        }
+    }
+
     // ------------------------------------------------------------------ bodies refused unread
 
     @Test
@@ -145,6 +180,21 @@ class HttpLayerIT extends GatewayITSupport {
     private static String post(String key, long contentLength) {
         return "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + key
                 + "\r\nContent-Type: application/json\r\nContent-Length: " + contentLength + "\r\n\r\n";
+    }
+
+    /** The refusal's status, Anthropic's error shape, a JSON content type, an exact length, and Connection: close. */
+    private static JsonNode assertAnthropicRefusal(RawHttp.Response response, int status, String type) {
+        assertThat(response.status()).as("status line %s, body %s", response.statusLine(), response.text())
+                .isEqualTo(status);
+        assertThat(response.header("content-type")).startsWith("application/json");
+        assertThat(response.header("content-length")).isEqualTo(Integer.toString(response.body().length));
+        assertThat(response.header("connection")).isEqualToIgnoringCase("close");
+        JsonNode root = JSON.readTree(new String(response.body(), StandardCharsets.UTF_8));
+        assertThat(root.path("type").asString()).isEqualTo("error");
+        JsonNode error = root.path("error");
+        assertThat(error.path("type").asString()).isEqualTo(type);
+        assertThat(error.path("message").asString()).isNotBlank();
+        return error;
     }
 
     /** The refusal's status, OpenAI's error shape, a JSON content type, an exact length, and Connection: close. */
