@@ -9,7 +9,12 @@ public enum WireFormat {
     /** OpenAI Chat Completions ({@code POST /v1/chat/completions}), and every OpenAI-compatible backend. */
     OPENAI_CHAT("openai", "OpenAI Chat Completions"),
     /** Anthropic Messages ({@code POST /v1/messages}), and Anthropic's native API. */
-    ANTHROPIC_MESSAGES("anthropic", "Anthropic Messages");
+    ANTHROPIC_MESSAGES("anthropic", "Anthropic Messages"),
+    /**
+     * Google's Gemini API ({@code models/{model}:generateContent} and {@code :streamGenerateContent?alt=sse}): a
+     * backend format only, no client speaks it to the gateway.
+     */
+    GEMINI("gemini", "Google Gemini");
 
     private final String label;
     private final String displayName;
@@ -22,6 +27,14 @@ public enum WireFormat {
     /** The format's name as error messages show it. */
     public String displayName() {
         return displayName;
+    }
+
+    /** Whether clients can call the gateway in this format (Gemini is spoken to backends only). */
+    public boolean ingress() {
+        return switch (this) {
+            case OPENAI_CHAT, ANTHROPIC_MESSAGES -> true;
+            case GEMINI -> false;
+        };
     }
 
     /** The short name used in configuration, docs and the route header. */
