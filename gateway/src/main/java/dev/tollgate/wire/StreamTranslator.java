@@ -61,7 +61,8 @@ public final class StreamTranslator {
             case GEMINI -> new GeminiStreamDecoder();
         };
         this.encoder = switch (client) {
-            case OPENAI_CHAT -> new OpenAiStreamEncoder(servedModel, clock.instant().getEpochSecond(), clientWantsUsage);
+            case OPENAI_CHAT -> new OpenAiStreamEncoder(servedModel, clock.instant().getEpochSecond(),
+                    clientWantsUsage);
             case ANTHROPIC_MESSAGES -> new AnthropicStreamEncoder(servedModel);
             case GEMINI -> throw noIngress(client);
         };
