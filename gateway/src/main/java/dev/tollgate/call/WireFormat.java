@@ -29,14 +29,6 @@ public enum WireFormat {
         return displayName;
     }
 
-    /** Whether clients can call the gateway in this format (Gemini is spoken to backends only). */
-    public boolean ingress() {
-        return switch (this) {
-            case OPENAI_CHAT, ANTHROPIC_MESSAGES -> true;
-            case GEMINI -> false;
-        };
-    }
-
     /** The short name used in configuration, docs and the route header. */
     public String label() {
         return label;
