@@ -9,7 +9,12 @@ public enum WireFormat {
     /** OpenAI Chat Completions ({@code POST /v1/chat/completions}), and every OpenAI-compatible backend. */
     OPENAI_CHAT("openai", "OpenAI Chat Completions"),
     /** Anthropic Messages ({@code POST /v1/messages}), and Anthropic's native API. */
-    ANTHROPIC_MESSAGES("anthropic", "Anthropic Messages");
+    ANTHROPIC_MESSAGES("anthropic", "Anthropic Messages"),
+    /**
+     * Google's Gemini API ({@code models/{model}:generateContent} and {@code :streamGenerateContent?alt=sse}): a
+     * backend format only, no client speaks it to the gateway.
+     */
+    GEMINI("gemini", "Google Gemini");
 
     private final String label;
     private final String displayName;

@@ -391,11 +391,13 @@ public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provi
      * One backend.
      *
      * @param type            {@code openai} (any OpenAI-compatible API), {@code anthropic} (Anthropic's native
-     *                        Messages API) or {@code simulated} (in-process)
+     *                        Messages API), {@code gemini} (Google's native Gemini API) or {@code simulated}
+     *                        (in-process)
      * @param baseUrl         API root including the version path, e.g. {@code https://api.openai.com/v1}
      * @param apiKey          the provider's key; never logged, never returned
      * @param apiKeyHeader    header carrying the key; default {@code Authorization} (as {@code Bearer <key>}), and
-     *                        {@code x-api-key} for {@code anthropic}; any other name gets the bare key (Azure:
+     *                        {@code x-api-key} for {@code anthropic}, {@code x-goog-api-key} for {@code gemini}; any
+     *                        other name gets the bare key (Azure:
      *                        {@code api-key})
      * @param apiKeyRequired  skip the provider at start when its key is empty; default true for {@code openai}
      * @param headers         extra headers sent upstream
@@ -419,14 +421,20 @@ public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provi
         /** Headers {@code forward-headers} may not name: the client's credentials, and what the connection owns. */
         static final java.util.Set<String> NEVER_FORWARDED = java.util.Set.of("authorization", "x-api-key", "api-key",
                 "cookie", "proxy-authorization", "host", "content-length", "content-type", "transfer-encoding",
-                "connection", "keep-alive", "upgrade", "te", "trailer", "accept-encoding", "anthropic-version");
+                "connection", "keep-alive", "upgrade", "te", "trailer", "accept-encoding", "anthropic-version",
+                "x-goog-api-key");
 
         public Provider {
             type = type != null ? type : "openai";
             apiKey = apiKey != null ? apiKey : "";
             apiKeyHeader = apiKeyHeader != null && !apiKeyHeader.isBlank() ? apiKeyHeader
-                    : "anthropic".equals(type) ? "x-api-key" : "Authorization";
-            apiKeyRequired = apiKeyRequired != null ? apiKeyRequired : "openai".equals(type) || "anthropic".equals(type);
+                    : switch (type) {
+                        case "anthropic" -> "x-api-key";
+                        case "gemini" -> "x-goog-api-key";
+                        default -> "Authorization";
+                    };
+            apiKeyRequired = apiKeyRequired != null ? apiKeyRequired
+                    : "openai".equals(type) || "anthropic".equals(type) || "gemini".equals(type);
             anthropicVersion = anthropicVersion != null && !anthropicVersion.isBlank() ? anthropicVersion
                     : DEFAULT_ANTHROPIC_VERSION;
             forwardHeaders = forwardHeaders != null ? List.copyOf(forwardHeaders) : List.of();

@@ -133,7 +133,10 @@ public final class AdmissionFilter implements GlobalFilter, Ordered {
                     HttpHeaders headers = exchange.getResponse().getHeaders();
                     budgetHeaders(headers, result.budgets());
                     RateHeaders.set(headers, result.rates(),
-                            Ingress.format(exchange) == WireFormat.ANTHROPIC_MESSAGES ? now : null);
+                            switch (Ingress.format(exchange)) {
+                                case ANTHROPIC_MESSAGES -> now;
+                                case OPENAI_CHAT, GEMINI -> null;
+                            });
                     metrics.observed(p.team(), applicable, result);
                     if (!result.admitted()) {
                         call.settlement(null); // nothing was reserved

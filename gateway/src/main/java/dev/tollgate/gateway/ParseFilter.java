@@ -71,8 +71,11 @@ public final class ParseFilter implements GlobalFilter, Ordered {
      * event loop, they are kept in the request and routing does not count them again.
      */
     private CallRequest parse(byte[] bytes, WireFormat format) {
-        CallRequest request = format == WireFormat.ANTHROPIC_MESSAGES ? MessagesRequest.parse(bytes, mapper, false)
-                : ChatRequest.parse(bytes, mapper);
+        CallRequest request = switch (format) {
+            case ANTHROPIC_MESSAGES -> MessagesRequest.parse(bytes, mapper, false);
+            case OPENAI_CHAT -> ChatRequest.parse(bytes, mapper);
+            case GEMINI -> throw new IllegalStateException("no ingress speaks " + format.displayName());
+        };
         if (work.offLoop(bytes.length)) {
             request.promptTokens(tokens);
         }

@@ -20,6 +20,7 @@ import dev.tollgate.call.WireFormat;
 import dev.tollgate.wire.AnswerReader;
 import dev.tollgate.wire.Codecs;
 import dev.tollgate.wire.SseTap;
+import dev.tollgate.wire.gemini.GeminiErrors;
 import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.UpstreamException;
 import dev.tollgate.call.AttemptOutcome;
@@ -255,6 +256,9 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
         return switch (error.type() == null ? "" : error.type()) {
             case "overloaded_error" -> 529;
             case "rate_limit_error" -> 429;
+            // Gemini's error events name Google's status
+            case "RESOURCE_EXHAUSTED", "UNAVAILABLE", "INVALID_ARGUMENT", "FAILED_PRECONDITION", "NOT_FOUND",
+                    "PERMISSION_DENIED", "UNAUTHENTICATED", "DEADLINE_EXCEEDED" -> GeminiErrors.statusFor(error.type());
             case "invalid_request_error" -> 400;
             case "not_found_error" -> 404;
             case "request_too_large" -> 413;
@@ -295,8 +299,10 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
                 "Provider '" + provider + "' " + what + "."))).flux();
     }
 
+    /** An error answer; a delay its body states (Google's {@code RetryInfo}) stands in for a missing header. */
     private UpstreamException upstreamError(int status, String retryAfter, byte[] bytes) {
-        return upstreamError(status, retryAfter, reader.error(bytes), bytes);
+        return upstreamError(status, retryAfter != null ? retryAfter : reader.retryAfter(bytes), reader.error(bytes),
+                bytes);
     }
 
     /**
@@ -314,7 +320,8 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
                     + "' rejected the gateway's credentials (HTTP " + status + "); the operator must check "
                     + "tollgate.providers." + provider + ".api-key."), null, Outcome.UPSTREAM_ERROR, null);
         }
-        if (status == 529 || status == 503 && error != null && "overloaded_error".equals(error.type())) {
+        if (status == 529 || status == 503 && error != null && ("overloaded_error".equals(error.type())
+                || reader.format() == WireFormat.GEMINI && "UNAVAILABLE".equals(error.type()))) {
             return new UpstreamException(AttemptOutcome.HTTP_5XX, status, new ApiError(503, ApiError.SERVER_ERROR,
                     "upstream_overloaded", "Provider '" + provider + "' is overloaded (HTTP " + status + ")"
                     + (upstreamMessage.isEmpty() ? "." : ": " + upstreamMessage), null), null,
@@ -328,10 +335,12 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
         AttemptOutcome kind = status == 429 ? AttemptOutcome.HTTP_429 : AttemptOutcome.HTTP_4XX;
         byte[] raw = bytes != null && reader.format() == client ? bytes : null;
         if (error != null) {
-            ApiError passed = reader.format() == WireFormat.ANTHROPIC_MESSAGES
-                    ? fromAnthropic(status, error)
-                    : new ApiError(status, error.type() != null ? error.type() : ApiError.INVALID_REQUEST,
-                            error.code(), upstreamMessage, error.param());
+            ApiError passed = switch (reader.format()) {
+                case ANTHROPIC_MESSAGES -> fromAnthropic(status, error);
+                case GEMINI -> GeminiErrors.describe(status, error.type(), error.message());
+                case OPENAI_CHAT -> new ApiError(status, error.type() != null ? error.type()
+                        : ApiError.INVALID_REQUEST, error.code(), upstreamMessage, error.param());
+            };
             return new UpstreamException(kind, status, passed, raw, Outcome.UPSTREAM_CLIENT_ERROR, retryAfter);
         }
         return new UpstreamException(kind, status, new ApiError(status, ApiError.INVALID_REQUEST, "upstream_error", "Provider '"

@@ -46,7 +46,7 @@ public final class BackendRegistry {
             String prefix = "tollgate.providers." + id;
             switch (p.type()) {
                 case "simulated" -> backends.put(id, new SimulatedBackend(p, tokens, mapper, clock));
-                case "openai", "anthropic" -> {
+                case "openai", "anthropic", "gemini" -> {
                     String problem = checkUrl(p.baseUrl(), p.type());
                     if (problem != null) {
                         problems.add(prefix + ".base-url " + problem);
@@ -54,11 +54,14 @@ public final class BackendRegistry {
                         log.warn("provider {}: skipped, {}.api-key is empty (set the environment variable it names, "
                                 + "or api-key-required: false for a server that needs no key)", id, prefix);
                     } else {
-                        backends.put(id, new HttpBackend(p, httpClient, "anthropic".equals(p.type())
-                                ? WireFormat.ANTHROPIC_MESSAGES : WireFormat.OPENAI_CHAT));
+                        backends.put(id, new HttpBackend(p, httpClient, switch (p.type()) {
+                            case "anthropic" -> WireFormat.ANTHROPIC_MESSAGES;
+                            case "gemini" -> WireFormat.GEMINI;
+                            default -> WireFormat.OPENAI_CHAT;
+                        }));
                     }
                 }
-                default -> problems.add(prefix + ".type must be 'openai', 'anthropic' or 'simulated', but was '"
+                default -> problems.add(prefix + ".type must be 'openai', 'anthropic', 'gemini' or 'simulated', but was '"
                         + p.type() + "'");
             }
         }

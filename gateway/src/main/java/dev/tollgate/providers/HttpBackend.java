@@ -1,6 +1,8 @@
 package dev.tollgate.providers;
 
 import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
@@ -16,8 +18,10 @@ import reactor.netty.http.client.HttpClient;
 /**
  * A provider's HTTP API, over a pooled Reactor Netty client built once: any OpenAI-compatible Chat Completions API
  * ({@code type: openai}: OpenAI, Azure OpenAI v1, DeepSeek, Groq, Together, Mistral, DeepInfra, vLLM, Ollama,
- * llama.cpp, ...; {@code POST <base-url>/chat/completions}) or Anthropic's Messages API ({@code type: anthropic};
- * {@code POST <base-url>/messages} with {@code x-api-key} and {@code anthropic-version}). The URL and the provider's
+ * llama.cpp, ...; {@code POST <base-url>/chat/completions}), Anthropic's Messages API ({@code type: anthropic};
+ * {@code POST <base-url>/messages} with {@code x-api-key} and {@code anthropic-version}) or Google's Gemini API
+ * ({@code type: gemini}; {@code POST <base-url>/models/{model}:generateContent}, or
+ * {@code :streamGenerateContent?alt=sse}, with {@code x-goog-api-key}). The URL and the provider's
  * key come from configuration only; of the client's own headers only those the settings name are passed on (never
  * its gateway key, which the rules refuse to name). The response body is handed on chunk by chunk, never
  * aggregated here. Thread-safe.
@@ -27,6 +31,7 @@ final class HttpBackend implements Backend {
     private final String id;
     private final String priceTable;
     private final HttpClient client;
+    /** The URL of every call; for Gemini the root the per-call path is appended to. */
     private final String url;
 
     private final List<String> forwardHeaders;
@@ -40,7 +45,11 @@ final class HttpBackend implements Backend {
         String root = config.baseUrl().endsWith("/") ? config.baseUrl().substring(0, config.baseUrl().length() - 1)
                 : config.baseUrl();
         boolean anthropic = format == WireFormat.ANTHROPIC_MESSAGES;
-        this.url = URI.create(root + (anthropic ? "/messages" : "/chat/completions")).toString();
+        this.url = URI.create(root + switch (format) {
+            case OPENAI_CHAT -> "/chat/completions";
+            case ANTHROPIC_MESSAGES -> "/messages";
+            case GEMINI -> "/models/";
+        }).toString();
         String keyHeader = config.apiKeyHeader();
         String key = config.apiKey();
         Map<String, String> extra = config.headers();
@@ -83,7 +92,7 @@ final class HttpBackend implements Backend {
     public <T> Flux<T> exchange(UpstreamCall call, UpstreamHandler<T> handler) {
         byte[] body = call.body();
         return client.post()
-                .uri(url)
+                .uri(url(call))
                 .send((request, out) -> {
                     Forwarding.copy(forwardHeaders, call, request.requestHeaders());
                     return out.send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)));
@@ -92,6 +101,20 @@ final class HttpBackend implements Backend {
                         response.responseHeaders().get(HttpHeaderNames.CONTENT_TYPE),
                         response.responseHeaders().get(HttpHeaderNames.RETRY_AFTER),
                         content.asByteArray()));
+    }
+
+    /**
+     * The call's URL: the format's one, or for Gemini {@code <base-url>/models/{model}:generateContent}, or
+     * {@code :streamGenerateContent?alt=sse} for a stream (Server-Sent Events; without {@code alt=sse} Gemini
+     * streams one JSON array). The model id comes from the price tables, never from the request; it is
+     * percent-encoded as a path segment all the same.
+     */
+    private String url(UpstreamCall call) {
+        if (format != WireFormat.GEMINI) {
+            return url;
+        }
+        String model = URLEncoder.encode(call.upstreamModel(), StandardCharsets.UTF_8).replace("+", "%20");
+        return url + model + (call.request().stream() ? ":streamGenerateContent?alt=sse" : ":generateContent");
     }
 
     @Override

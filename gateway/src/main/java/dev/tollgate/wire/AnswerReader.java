@@ -40,6 +40,15 @@ public interface AnswerReader {
     UpstreamError error(byte[] body);
 
     /**
+     * How long an error body asks the client to wait before retrying, as {@code retry-after} would say it (seconds),
+     * for a format that says it in the body (Google's {@code RetryInfo}); null when the body does not say. The
+     * relay uses it when the answer has no {@code retry-after} header, so that it feeds the same cool-down.
+     */
+    default String retryAfter(byte[] errorBody) {
+        return null;
+    }
+
+    /**
      * The top-level {@code usage} object of a whole answer, read with {@code reader}: only that object becomes a tree,
      * the rest is skipped (but the whole document is read, so a truncated body is refused).
      *

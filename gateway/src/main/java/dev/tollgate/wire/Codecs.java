@@ -12,6 +12,8 @@ import dev.tollgate.pricing.OutputCapField;
 import dev.tollgate.wire.anthropic.AnthropicRequestWriter;
 import dev.tollgate.wire.anthropic.AnthropicWire;
 import dev.tollgate.wire.anthropic.MessagesRequest;
+import dev.tollgate.wire.gemini.GeminiRequestWriter;
+import dev.tollgate.wire.gemini.GeminiWire;
 import dev.tollgate.wire.openai.ChatRequest;
 import dev.tollgate.wire.openai.OpenAiRequestWriter;
 import dev.tollgate.wire.openai.OpenAiWire;
@@ -37,6 +39,7 @@ public final class Codecs {
         this.anthropic = new AnthropicWire(mapper);
         readers.put(WireFormat.OPENAI_CHAT, openAi);
         readers.put(WireFormat.ANTHROPIC_MESSAGES, anthropic);
+        readers.put(WireFormat.GEMINI, new GeminiWire(mapper));
     }
 
     public ObjectMapper mapper() {
@@ -72,14 +75,20 @@ public final class Codecs {
             throw new IllegalArgumentException("no codec for " + request.getClass());
         }
         CanonicalRequest canonical = request.canonical();
-        if (backend == WireFormat.ANTHROPIC_MESSAGES) {
-            // Anthropic requires max_tokens: a budget's cap, else the client's (within the model's limit), else the
-            // model's whole limit
-            Integer asked = request.maxOutputTokens();
-            int cap = outputCap > 0 ? outputCap : asked != null ? Math.min(asked, modelMaxOutput) : modelMaxOutput;
-            return AnthropicRequestWriter.write(canonical, upstreamModel, cap);
-        }
-        return OpenAiRequestWriter.write(canonical, upstreamModel, capField, outputCap, request.stream());
+        return switch (backend) {
+            case ANTHROPIC_MESSAGES -> {
+                // Anthropic requires max_tokens: a budget's cap, else the client's (within the model's limit), else
+                // the model's whole limit
+                Integer asked = request.maxOutputTokens();
+                int cap = outputCap > 0 ? outputCap : asked != null ? Math.min(asked, modelMaxOutput) : modelMaxOutput;
+                yield AnthropicRequestWriter.write(canonical, upstreamModel, cap);
+            }
+            // the model is in Gemini's URL, not its body; the cap is a budget's, else the client's (or none)
+            case GEMINI -> GeminiRequestWriter.write(canonical, outputCap > 0 ? Integer.valueOf(outputCap)
+                    : request.maxOutputTokens());
+            case OPENAI_CHAT -> OpenAiRequestWriter.write(canonical, upstreamModel, capField, outputCap,
+                    request.stream());
+        };
     }
 
     /**

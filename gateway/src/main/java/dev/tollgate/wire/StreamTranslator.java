@@ -14,6 +14,9 @@ import dev.tollgate.wire.anthropic.AnthropicErrors;
 import dev.tollgate.wire.anthropic.AnthropicResponses;
 import dev.tollgate.wire.anthropic.AnthropicStreamDecoder;
 import dev.tollgate.wire.anthropic.AnthropicStreamEncoder;
+import dev.tollgate.wire.gemini.GeminiErrors;
+import dev.tollgate.wire.gemini.GeminiResponses;
+import dev.tollgate.wire.gemini.GeminiStreamDecoder;
 import dev.tollgate.wire.openai.OpenAiErrors;
 import dev.tollgate.wire.openai.OpenAiResponses;
 import dev.tollgate.wire.openai.OpenAiStreamDecoder;
@@ -52,10 +55,17 @@ public final class StreamTranslator {
         this.client = Objects.requireNonNull(client, "client");
         this.servedModel = Objects.requireNonNull(servedModel, "servedModel");
         this.clock = clock;
-        this.decoder = backend == WireFormat.OPENAI_CHAT ? new OpenAiStreamDecoder() : new AnthropicStreamDecoder();
-        this.encoder = client == WireFormat.OPENAI_CHAT
-                ? new OpenAiStreamEncoder(servedModel, clock.instant().getEpochSecond(), clientWantsUsage)
-                : new AnthropicStreamEncoder(servedModel);
+        this.decoder = switch (backend) {
+            case OPENAI_CHAT -> new OpenAiStreamDecoder();
+            case ANTHROPIC_MESSAGES -> new AnthropicStreamDecoder();
+            case GEMINI -> new GeminiStreamDecoder();
+        };
+        this.encoder = switch (client) {
+            case OPENAI_CHAT -> new OpenAiStreamEncoder(servedModel, clock.instant().getEpochSecond(),
+                    clientWantsUsage);
+            case ANTHROPIC_MESSAGES -> new AnthropicStreamEncoder(servedModel);
+            case GEMINI -> throw noIngress(client);
+        };
         this.sink = event -> {
             if (event instanceof StreamEvent.MessageStart s) {
                 usage = s.usage();
@@ -116,12 +126,17 @@ public final class StreamTranslator {
      * @throws dev.tollgate.api.GatewayException a 502 when the body is not an answer of the backend's format
      */
     public byte[] translateResponse(byte[] body) {
-        CallResponse response = backend == WireFormat.OPENAI_CHAT ? OpenAiResponses.read(body)
-                : AnthropicResponses.read(body);
+        CallResponse response = switch (backend) {
+            case OPENAI_CHAT -> OpenAiResponses.read(body);
+            case ANTHROPIC_MESSAGES -> AnthropicResponses.read(body);
+            case GEMINI -> GeminiResponses.read(body);
+        };
         usage = response.usage();
-        return client == WireFormat.OPENAI_CHAT
-                ? OpenAiResponses.write(response, servedModel, clock.instant().getEpochSecond())
-                : AnthropicResponses.write(response, servedModel);
+        return switch (client) {
+            case OPENAI_CHAT -> OpenAiResponses.write(response, servedModel, clock.instant().getEpochSecond());
+            case ANTHROPIC_MESSAGES -> AnthropicResponses.write(response, servedModel);
+            case GEMINI -> throw noIngress(client);
+        };
     }
 
     /** An upstream error body ({@code status} as the upstream answered) in the client's format; same status. */
@@ -134,13 +149,24 @@ public final class StreamTranslator {
 
     /** An error body of {@code format} as (status, type in that format, code, message, param). */
     public static ApiError readError(WireFormat format, int status, byte[] body) {
-        return format == WireFormat.OPENAI_CHAT ? OpenAiErrors.read(status, body) : AnthropicErrors.read(status, body);
+        return switch (format) {
+            case OPENAI_CHAT -> OpenAiErrors.read(status, body);
+            case ANTHROPIC_MESSAGES -> AnthropicErrors.read(status, body);
+            case GEMINI -> GeminiErrors.read(status, body);
+        };
     }
 
     /** The body for {@code error} in {@code format}; an error of the other format has its type mapped by status. */
     public static byte[] errorBody(ApiError error, WireFormat format) {
-        return format == WireFormat.OPENAI_CHAT ? OpenAiErrors.fromForeign(error).toJson()
-                : AnthropicErrors.toJson(error);
+        return switch (format) {
+            case OPENAI_CHAT -> OpenAiErrors.fromForeign(error).toJson();
+            case ANTHROPIC_MESSAGES -> AnthropicErrors.toJson(error);
+            case GEMINI -> throw noIngress(format);
+        };
+    }
+
+    private static IllegalArgumentException noIngress(WireFormat format) {
+        return new IllegalArgumentException("no client speaks " + format.displayName() + " to the gateway");
     }
 
     private byte[] drain() {

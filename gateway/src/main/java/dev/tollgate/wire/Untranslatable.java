@@ -6,12 +6,14 @@ import java.util.Set;
 
 import dev.tollgate.api.ApiError;
 import dev.tollgate.call.CanonicalRequest;
+import dev.tollgate.call.ImageSource;
 import dev.tollgate.call.Message;
 import dev.tollgate.call.Part;
 import dev.tollgate.call.RawJson;
 import dev.tollgate.call.ResponseFormat;
 import dev.tollgate.call.ToolDef;
 import dev.tollgate.call.WireFormat;
+import dev.tollgate.wire.gemini.GeminiSchemas;
 
 /**
  * What cannot be translated, decided in one place, field by field: a call read from one format is checked here
@@ -37,6 +39,9 @@ public final class Untranslatable {
     /** Anthropic allows any number of stop sequences; OpenAI at most this many. */
     public static final int OPENAI_MAX_STOP = 4;
 
+    /** Gemini takes at most this many stop sequences. */
+    public static final int GEMINI_MAX_STOP = 5;
+
     private Untranslatable() {
     }
 
@@ -48,7 +53,105 @@ public final class Untranslatable {
         return switch (target) {
             case ANTHROPIC_MESSAGES -> fromOpenAi(request);
             case OPENAI_CHAT -> fromAnthropic(request);
+            case GEMINI -> toGemini(request);
         };
+    }
+
+    /**
+     * Towards Gemini, from either client format. Refused: {@code n} above 1 (the translated answer carries one
+     * choice; Gemini would bill every candidate), more than {@value #GEMINI_MAX_STOP} stop sequences,
+     * {@code parallel_tool_calls: false} (Gemini cannot be told to call one function at a time), server tools and
+     * untranslatable parts, images given by URL (Gemini's {@code fileData} takes only files uploaded to Google; send
+     * the image inline as base64), images inside a tool result, a tool result whose call is not in the history
+     * (Gemini matches results to calls by function name), and a JSON schema (tool parameters or structured output)
+     * with a keyword Gemini cannot take ({@link GeminiSchemas}). Dropped: the end-user id and the fields each source
+     * format drops towards the other.
+     */
+    private static ApiError toGemini(CanonicalRequest r) {
+        WireFormat target = WireFormat.GEMINI;
+        boolean openAi = r.source() == WireFormat.OPENAI_CHAT;
+        if (r.n() != null && r.n() > 1) {
+            return refuse("n", target, "the gateway returns one answer per call from it; send " + r.n()
+                    + " calls instead");
+        }
+        if (r.stopSequences().size() > GEMINI_MAX_STOP) {
+            return refuse(openAi ? "stop" : "stop_sequences", target, "it takes at most " + GEMINI_MAX_STOP
+                    + " stop sequences, but " + r.stopSequences().size() + " were sent");
+        }
+        if (Boolean.FALSE.equals(r.parallelToolCalls()) && !r.tools().isEmpty()) {
+            return refuse(openAi ? "parallel_tool_calls" : "tool_choice.disable_parallel_tool_use", target,
+                    "it cannot be told to call one function at a time");
+        }
+        ResponseFormat format = r.responseFormat();
+        if (format != null && format.kind() == ResponseFormat.Kind.JSON_SCHEMA) {
+            String bad = GeminiSchemas.problem(format.schema());
+            if (bad != null) {
+                return refuseSchema(openAi ? "response_format.json_schema.schema" : "output_config.format.schema",
+                        bad, target);
+            }
+        }
+        for (int i = 0; i < r.tools().size(); i++) {
+            String at = openAi ? "tools[" + i + "]" : "tools." + i;
+            if (r.tools().get(i) instanceof ToolDef.Opaque o) {
+                return refuse(at, target, "only function tools translate, not '" + o.type() + "'");
+            }
+            ToolDef.Function f = (ToolDef.Function) r.tools().get(i);
+            String bad = f.inputSchema().equals(RawJson.EMPTY_OBJECT) ? null : GeminiSchemas.problem(f.inputSchema());
+            if (bad != null) {
+                return refuseSchema(at + (openAi ? ".function.parameters" : ".input_schema"), bad, target);
+            }
+        }
+        String path = openAi ? "messages[%d].content[%d]" : "messages.%d.content.%d";
+        Set<String> calls = new java.util.HashSet<>();
+        for (int i = 0; i < r.messages().size(); i++) {
+            List<Part> content = r.messages().get(i).content();
+            for (int j = 0; j < content.size(); j++) {
+                Part p = content.get(j);
+                String at = String.format(path, i, j);
+                if (p instanceof Part.Opaque o) {
+                    return refuse(at, target, "'" + o.type() + "' content does not translate");
+                }
+                if (p instanceof Part.Image image && image.source() instanceof ImageSource.Url) {
+                    return refuse(at + (openAi ? ".image_url.url" : ".source.url"), target,
+                            "it takes images inline only (base64 data), not by URL");
+                }
+                if (p instanceof Part.ToolUse use) {
+                    calls.add(use.id());
+                }
+                if (p instanceof Part.ToolResult result) {
+                    if (!calls.contains(result.toolUseId())) {
+                        return refuse(at, target, "it matches a tool result to its call by the function's name, and "
+                                + "no earlier tool call has the id '" + result.toolUseId() + "'");
+                    }
+                    for (int k = 0; k < result.content().size(); k++) {
+                        Part inner = result.content().get(k);
+                        if (!(inner instanceof Part.Text)) {
+                            return refuse(at + (openAi ? ".content[" + k + "]" : ".content." + k), target,
+                                    "a tool result may only hold text there, not " + kind(inner));
+                        }
+                    }
+                }
+            }
+        }
+        for (Map.Entry<String, RawJson> e : r.extra().entrySet()) {
+            String name = e.getKey();
+            boolean dropped = openAi ? OPENAI_DROPPED.contains(name) || isDefault(name, e.getValue().json())
+                    : ANTHROPIC_DROPPED.contains(name);
+            if (!dropped) {
+                return refuse(name, target, "it has no such parameter");
+            }
+        }
+        return null;
+    }
+
+    /** A schema at {@code field} with a keyword Gemini cannot take at {@code bad} (its path, "" for the root). */
+    private static ApiError refuseSchema(String field, String bad, WireFormat target) {
+        if (bad.isEmpty()) {
+            return refuse(field, target, "the schema must be a JSON object");
+        }
+        return refuse(field + bad, target, "its JSON Schema subset has no '" + bad.substring(bad.lastIndexOf('.')
+                + 1) + "' (annotations such as default and examples are dropped, const is sent as enum; constraints "
+                + "it cannot enforce are refused)");
     }
 
     private static ApiError fromOpenAi(CanonicalRequest r) {

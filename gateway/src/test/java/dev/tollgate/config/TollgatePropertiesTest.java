@@ -49,7 +49,7 @@ class TollgatePropertiesTest {
 
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"authorization", "X-Api-Key", "cookie", "host",
-            "anthropic-version"})
+            "anthropic-version", "x-goog-api-key"})
     void forwardHeadersMayNotNameCredentialsOrConnectionHeaders(String name) {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new TollgateProperties.Provider("anthropic",
                 "https://api.anthropic.com/v1", "k", null, null, null, null, null, null, null, null, null,
@@ -66,5 +66,15 @@ class TollgatePropertiesTest {
         assertThat(p.apiKeyRequired()).isTrue();
         assertThat(p.anthropicVersion()).isEqualTo("2023-06-01");
         assertThat(p.settings("anthropic").forwardHeaders()).containsExactly("anthropic-beta");
+    }
+
+    @Test
+    void aGeminiProviderSendsItsKeyAsXGoogApiKeyAndNeedsOne() {
+        TollgateProperties.Provider p = new TollgateProperties.Provider("gemini",
+                "https://generativelanguage.googleapis.com/v1beta", "k", null, null, null, null, null, null, null,
+                null, null, null);
+
+        assertThat(p.apiKeyHeader()).isEqualTo("x-goog-api-key");
+        assertThat(p.apiKeyRequired()).isTrue();
     }
 }
