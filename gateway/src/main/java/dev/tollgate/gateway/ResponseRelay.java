@@ -20,6 +20,7 @@ import dev.tollgate.call.WireFormat;
 import dev.tollgate.wire.AnswerReader;
 import dev.tollgate.wire.Codecs;
 import dev.tollgate.wire.SseTap;
+import dev.tollgate.wire.responses.ResponsesWire;
 import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.UpstreamException;
 import dev.tollgate.call.AttemptOutcome;
@@ -78,6 +79,8 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
     private boolean started;
     /** Failover's first-byte timeout won the race for the first byte: nothing more is emitted. */
     private boolean lost;
+    /** A Responses stream: the {@code sequence_number} of the next event. */
+    private int nextSequence;
 
     /**
      * @param streamIdle     longest silence between two stream chunks
@@ -186,6 +189,7 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
                         }
                         byte[] out = translation == null ? bytes : translation.onEvents(bytes);
                         if (out.length > 0) {
+                            sent(out);
                             sink.next(buffers.wrap(out));
                         }
                     }
@@ -198,7 +202,7 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
                     interrupted(e instanceof TimeoutException ? "upstream_stream_timeout"
                             : "upstream_stream_interrupted");
                     return Mono.just(buffers.wrap(ErrorBodies.streamEvent(
-                            e instanceof TimeoutException ? STREAM_STALLED : STREAM_CUT, client)));
+                            e instanceof TimeoutException ? STREAM_STALLED : STREAM_CUT, client, nextSequence)));
                 });
     }
 
@@ -243,11 +247,24 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
         if (!tap.sawDone()) {
             interrupted("upstream_stream_interrupted");
             // a backend that said why in an error event (passed on already) gets no second one
-            byte[] cut = tap.streamError() != null ? new byte[0] : ErrorBodies.streamEvent(STREAM_CUT, client);
+            sent(rest);
+            byte[] cut = tap.streamError() != null ? new byte[0]
+                    : ErrorBodies.streamEvent(STREAM_CUT, client, nextSequence);
             return Flux.just(buffers.wrap(concat(rest, cut)));
         }
         call.relayed();
         return rest.length == 0 ? Flux.empty() : Flux.just(buffers.wrap(rest));
+    }
+
+    /**
+     * Bytes went to the client: on the Responses API, the sequence number an error event the gateway appends gets
+     * follows the last one they carry.
+     */
+    private void sent(byte[] out) {
+        switch (client) {
+            case OPENAI_RESPONSES -> nextSequence = ResponsesWire.nextSequenceNumber(out, nextSequence);
+            case OPENAI_CHAT, ANTHROPIC_MESSAGES -> { }
+        }
     }
 
     /** The HTTP status an error event stands for (Anthropic's error types follow its statuses). */
@@ -328,10 +345,11 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
         AttemptOutcome kind = status == 429 ? AttemptOutcome.HTTP_429 : AttemptOutcome.HTTP_4XX;
         byte[] raw = bytes != null && reader.format() == client ? bytes : null;
         if (error != null) {
-            ApiError passed = reader.format() == WireFormat.ANTHROPIC_MESSAGES
-                    ? fromAnthropic(status, error)
-                    : new ApiError(status, error.type() != null ? error.type() : ApiError.INVALID_REQUEST,
-                            error.code(), upstreamMessage, error.param());
+            ApiError passed = switch (reader.format()) {
+                case ANTHROPIC_MESSAGES -> fromAnthropic(status, error);
+                case OPENAI_CHAT, OPENAI_RESPONSES -> new ApiError(status, error.type() != null ? error.type()
+                        : ApiError.INVALID_REQUEST, error.code(), upstreamMessage, error.param());
+            };
             return new UpstreamException(kind, status, passed, raw, Outcome.UPSTREAM_CLIENT_ERROR, retryAfter);
         }
         return new UpstreamException(kind, status, new ApiError(status, ApiError.INVALID_REQUEST, "upstream_error", "Provider '"

@@ -16,7 +16,8 @@ import reactor.netty.http.client.HttpClient;
 /**
  * A provider's HTTP API, over a pooled Reactor Netty client built once: any OpenAI-compatible Chat Completions API
  * ({@code type: openai}: OpenAI, Azure OpenAI v1, DeepSeek, Groq, Together, Mistral, DeepInfra, vLLM, Ollama,
- * llama.cpp, ...; {@code POST <base-url>/chat/completions}) or Anthropic's Messages API ({@code type: anthropic};
+ * llama.cpp, ...; {@code POST <base-url>/chat/completions}, and for Responses calls {@code POST <base-url>/responses}
+ * when the settings say the backend serves it) or Anthropic's Messages API ({@code type: anthropic};
  * {@code POST <base-url>/messages} with {@code x-api-key} and {@code anthropic-version}). The URL and the provider's
  * key come from configuration only; of the client's own headers only those the settings name are passed on (never
  * its gateway key, which the rules refuse to name). The response body is handed on chunk by chunk, never
@@ -28,6 +29,8 @@ final class HttpBackend implements Backend {
     private final String priceTable;
     private final HttpClient client;
     private final String url;
+    /** {@code <base-url>/responses} for a backend that serves the Responses API, else null. */
+    private final String responsesUrl;
 
     private final List<String> forwardHeaders;
     private final WireFormat format;
@@ -41,6 +44,8 @@ final class HttpBackend implements Backend {
                 : config.baseUrl();
         boolean anthropic = format == WireFormat.ANTHROPIC_MESSAGES;
         this.url = URI.create(root + (anthropic ? "/messages" : "/chat/completions")).toString();
+        this.responsesUrl = config.responses() && format == WireFormat.OPENAI_CHAT
+                ? URI.create(root + "/responses").toString() : null;
         String keyHeader = config.apiKeyHeader();
         String key = config.apiKey();
         Map<String, String> extra = config.headers();
@@ -75,6 +80,11 @@ final class HttpBackend implements Backend {
     }
 
     @Override
+    public boolean servesResponses() {
+        return responsesUrl != null;
+    }
+
+    @Override
     public boolean simulated() {
         return false;
     }
@@ -82,8 +92,12 @@ final class HttpBackend implements Backend {
     @Override
     public <T> Flux<T> exchange(UpstreamCall call, UpstreamHandler<T> handler) {
         byte[] body = call.body();
+        String target = switch (formatFor(call.request().format())) {
+            case OPENAI_RESPONSES -> responsesUrl;
+            case OPENAI_CHAT, ANTHROPIC_MESSAGES -> url;
+        };
         return client.post()
-                .uri(url)
+                .uri(target)
                 .send((request, out) -> {
                     Forwarding.copy(forwardHeaders, call, request.requestHeaders());
                     return out.send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)));
@@ -96,6 +110,7 @@ final class HttpBackend implements Backend {
 
     @Override
     public String toString() {
-        return "HttpBackend[" + id + " (" + format.label() + ") -> " + url + "]";
+        return "HttpBackend[" + id + " (" + format.label() + ") -> " + url
+                + (responsesUrl != null ? ", " + responsesUrl : "") + "]";
     }
 }

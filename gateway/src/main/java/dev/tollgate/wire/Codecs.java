@@ -15,12 +15,15 @@ import dev.tollgate.wire.anthropic.MessagesRequest;
 import dev.tollgate.wire.openai.ChatRequest;
 import dev.tollgate.wire.openai.OpenAiRequestWriter;
 import dev.tollgate.wire.openai.OpenAiWire;
+import dev.tollgate.wire.responses.ResponsesRequest;
+import dev.tollgate.wire.responses.ResponsesWire;
 import tools.jackson.databind.ObjectMapper;
 
 /**
  * Every wire format's codec, and the one place that decides between passing a call through and translating it. A
  * call whose client format is the backend's goes out as the client's bytes, with only the fields the gateway must set
- * changed (the model id, a budget's output cap, OpenAI's {@code stream_options.include_usage}); its answer and every
+ * changed (the model id, a budget's output cap, OpenAI's {@code stream_options.include_usage}; a Responses call
+ * passes through to an OpenAI backend that serves the Responses API); its answer and every
  * stream event come back untouched. Any other pair is translated through the canonical call. Built once; stateless,
  * thread-safe.
  */
@@ -37,6 +40,7 @@ public final class Codecs {
         this.anthropic = new AnthropicWire(mapper);
         readers.put(WireFormat.OPENAI_CHAT, openAi);
         readers.put(WireFormat.ANTHROPIC_MESSAGES, anthropic);
+        readers.put(WireFormat.OPENAI_RESPONSES, new ResponsesWire(mapper));
     }
 
     public ObjectMapper mapper() {
@@ -69,17 +73,26 @@ public final class Codecs {
             if (request instanceof MessagesRequest messages) {
                 return messages.upstreamBody(upstreamModel, outputCap);
             }
+            if (request instanceof ResponsesRequest responses) {
+                return responses.upstreamBody(upstreamModel, outputCap);
+            }
             throw new IllegalArgumentException("no codec for " + request.getClass());
         }
         CanonicalRequest canonical = request.canonical();
-        if (backend == WireFormat.ANTHROPIC_MESSAGES) {
-            // Anthropic requires max_tokens: a budget's cap, else the client's (within the model's limit), else the
-            // model's whole limit
-            Integer asked = request.maxOutputTokens();
-            int cap = outputCap > 0 ? outputCap : asked != null ? Math.min(asked, modelMaxOutput) : modelMaxOutput;
-            return AnthropicRequestWriter.write(canonical, upstreamModel, cap);
-        }
-        return OpenAiRequestWriter.write(canonical, upstreamModel, capField, outputCap, request.stream());
+        return switch (backend) {
+            case ANTHROPIC_MESSAGES -> {
+                // Anthropic requires max_tokens: a budget's cap, else the client's (within the model's limit), else
+                // the model's whole limit
+                Integer asked = request.maxOutputTokens();
+                int cap = outputCap > 0 ? outputCap : asked != null ? Math.min(asked, modelMaxOutput) : modelMaxOutput;
+                yield AnthropicRequestWriter.write(canonical, upstreamModel, cap);
+            }
+            case OPENAI_CHAT -> OpenAiRequestWriter.write(canonical, upstreamModel, capField, outputCap,
+                    request.stream());
+            // a backend is sent the Responses format only for a Responses call (WireFormat.forCall): passed through
+            case OPENAI_RESPONSES -> throw new IllegalArgumentException("a " + request.format().displayName()
+                    + " call is never translated to the Responses API");
+        };
     }
 
     /**

@@ -18,6 +18,9 @@ import dev.tollgate.wire.openai.OpenAiErrors;
 import dev.tollgate.wire.openai.OpenAiResponses;
 import dev.tollgate.wire.openai.OpenAiStreamDecoder;
 import dev.tollgate.wire.openai.OpenAiStreamEncoder;
+import dev.tollgate.wire.responses.ResponsesResponses;
+import dev.tollgate.wire.responses.ResponsesStreamDecoder;
+import dev.tollgate.wire.responses.ResponsesStreamEncoder;
 
 /**
  * Translates one answer from the backend's format to the client's, for the relay: a stream event by event as it
@@ -52,10 +55,17 @@ public final class StreamTranslator {
         this.client = Objects.requireNonNull(client, "client");
         this.servedModel = Objects.requireNonNull(servedModel, "servedModel");
         this.clock = clock;
-        this.decoder = backend == WireFormat.OPENAI_CHAT ? new OpenAiStreamDecoder() : new AnthropicStreamDecoder();
-        this.encoder = client == WireFormat.OPENAI_CHAT
-                ? new OpenAiStreamEncoder(servedModel, clock.instant().getEpochSecond(), clientWantsUsage)
-                : new AnthropicStreamEncoder(servedModel);
+        this.decoder = switch (backend) {
+            case OPENAI_CHAT -> new OpenAiStreamDecoder();
+            case ANTHROPIC_MESSAGES -> new AnthropicStreamDecoder();
+            case OPENAI_RESPONSES -> new ResponsesStreamDecoder();
+        };
+        this.encoder = switch (client) {
+            case OPENAI_CHAT -> new OpenAiStreamEncoder(servedModel, clock.instant().getEpochSecond(),
+                    clientWantsUsage);
+            case ANTHROPIC_MESSAGES -> new AnthropicStreamEncoder(servedModel);
+            case OPENAI_RESPONSES -> new ResponsesStreamEncoder(servedModel, clock.instant().getEpochSecond());
+        };
         this.sink = event -> {
             if (event instanceof StreamEvent.MessageStart s) {
                 usage = s.usage();
@@ -116,12 +126,17 @@ public final class StreamTranslator {
      * @throws dev.tollgate.api.GatewayException a 502 when the body is not an answer of the backend's format
      */
     public byte[] translateResponse(byte[] body) {
-        CallResponse response = backend == WireFormat.OPENAI_CHAT ? OpenAiResponses.read(body)
-                : AnthropicResponses.read(body);
+        CallResponse response = switch (backend) {
+            case OPENAI_CHAT -> OpenAiResponses.read(body);
+            case ANTHROPIC_MESSAGES -> AnthropicResponses.read(body);
+            case OPENAI_RESPONSES -> ResponsesResponses.read(body);
+        };
         usage = response.usage();
-        return client == WireFormat.OPENAI_CHAT
-                ? OpenAiResponses.write(response, servedModel, clock.instant().getEpochSecond())
-                : AnthropicResponses.write(response, servedModel);
+        return switch (client) {
+            case OPENAI_CHAT -> OpenAiResponses.write(response, servedModel, clock.instant().getEpochSecond());
+            case ANTHROPIC_MESSAGES -> AnthropicResponses.write(response, servedModel);
+            case OPENAI_RESPONSES -> ResponsesResponses.write(response, servedModel, clock.instant().getEpochSecond());
+        };
     }
 
     /** An upstream error body ({@code status} as the upstream answered) in the client's format; same status. */
@@ -134,13 +149,18 @@ public final class StreamTranslator {
 
     /** An error body of {@code format} as (status, type in that format, code, message, param). */
     public static ApiError readError(WireFormat format, int status, byte[] body) {
-        return format == WireFormat.OPENAI_CHAT ? OpenAiErrors.read(status, body) : AnthropicErrors.read(status, body);
+        return switch (format) {
+            case OPENAI_CHAT, OPENAI_RESPONSES -> OpenAiErrors.read(status, body);
+            case ANTHROPIC_MESSAGES -> AnthropicErrors.read(status, body);
+        };
     }
 
     /** The body for {@code error} in {@code format}; an error of the other format has its type mapped by status. */
     public static byte[] errorBody(ApiError error, WireFormat format) {
-        return format == WireFormat.OPENAI_CHAT ? OpenAiErrors.fromForeign(error).toJson()
-                : AnthropicErrors.toJson(error);
+        return switch (format) {
+            case OPENAI_CHAT, OPENAI_RESPONSES -> OpenAiErrors.fromForeign(error).toJson();
+            case ANTHROPIC_MESSAGES -> AnthropicErrors.toJson(error);
+        };
     }
 
     private byte[] drain() {

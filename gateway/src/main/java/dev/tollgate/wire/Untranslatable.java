@@ -45,10 +45,91 @@ public final class Untranslatable {
         if (request.source() == target) {
             return null;
         }
-        return switch (target) {
-            case ANTHROPIC_MESSAGES -> fromOpenAi(request);
-            case OPENAI_CHAT -> fromAnthropic(request);
+        return switch (request.source()) {
+            case OPENAI_CHAT -> target == WireFormat.ANTHROPIC_MESSAGES ? fromOpenAi(request) : never(request, target);
+            case ANTHROPIC_MESSAGES -> target == WireFormat.OPENAI_CHAT ? fromAnthropic(request)
+                    : never(request, target);
+            case OPENAI_RESPONSES -> fromResponses(request, target);
         };
+    }
+
+    /**
+     * A pair the gateway never translates: a backend speaks the Responses API only to Responses calls
+     * ({@link WireFormat#forCall}).
+     */
+    private static ApiError never(CanonicalRequest r, WireFormat target) {
+        return ApiError.invalidRequest(CODE, "A " + r.source().displayName() + " call cannot be translated to "
+                + target.displayName() + ".", null);
+    }
+
+    /**
+     * A Responses call towards Chat Completions or Anthropic Messages. State stored at OpenAI ({@code store: true},
+     * {@code previous_response_id}, {@code conversation}, a stored {@code prompt}, {@code background} runs) exists
+     * only there, and so do built-in tools and files: refused, naming the field. Fields with no effect on the answer
+     * are dropped ({@code store: false}, {@code metadata}, {@code service_tier}, {@code prompt_cache_key},
+     * {@code safety_identifier}, {@code truncation: "disabled"}, {@code stream_options}, {@code reasoning.summary},
+     * {@code max_tool_calls});
+     * towards Anthropic, the same rules as for a Chat Completions call (temperature, response format).
+     */
+    private static ApiError fromResponses(CanonicalRequest r, WireFormat target) {
+        if (target == WireFormat.OPENAI_RESPONSES) {
+            return null;
+        }
+        for (Map.Entry<String, RawJson> e : r.extra().entrySet()) {
+            String name = e.getKey();
+            String json = e.getValue().json();
+            String why = switch (name) {
+                case "store" -> json.equals("true") ? "stored responses live at OpenAI; send store: false, or "
+                        + "call a model an OpenAI backend serving the Responses API offers" : null;
+                case "previous_response_id", "conversation", "prompt" -> "it refers to state stored at OpenAI; "
+                        + "send the whole conversation in input, or call a model an OpenAI backend serving the "
+                        + "Responses API offers";
+                case "background" -> json.equals("false") ? null : "background responses run at OpenAI only";
+                case "include" -> json.equals("[]") ? null : "it asks for data only OpenAI's Responses API adds";
+                case "truncation" -> json.equals("\"disabled\"") ? null : "it has no automatic truncation";
+                case "text.verbosity" -> json.equals("\"medium\"") ? null : "it has no verbosity setting";
+                case "tool_choice" -> "only none, auto, required and a function translate";
+                case "metadata", "service_tier", "prompt_cache_key", "safety_identifier", "prompt_cache_retention",
+                        "stream_options", "reasoning.summary" -> null;
+                case "top_logprobs" -> isDefault(name, json) ? null : "it has no such parameter";
+                case "max_tool_calls" -> null; // limits built-in tool calls, which never translate
+                default -> "it has no such parameter";
+            };
+            if (why != null) {
+                return refuse(name, target, why);
+            }
+        }
+        for (int i = 0; i < r.tools().size(); i++) {
+            if (r.tools().get(i) instanceof ToolDef.Opaque o) {
+                return refuse("tools[" + i + "]", target, "built-in tools such as '" + o.type()
+                        + "' run at OpenAI only; only function tools translate");
+            }
+        }
+        for (Message m : r.messages()) {
+            for (Part p : m.content()) {
+                String type = p instanceof Part.Opaque o ? o.type() : p instanceof Part.ToolResult result
+                        ? result.content().stream().filter(Part.Opaque.class::isInstance)
+                                .map(q -> ((Part.Opaque) q).type()).findFirst().orElse(null) : null;
+                if (type != null) {
+                    return refuse("input", target, "'" + type + "' items and content (files, file ids, built-in "
+                            + "tool calls, item references) do not translate");
+                }
+                if (p instanceof Part.ToolResult result && target == WireFormat.OPENAI_CHAT
+                        && result.content().stream().anyMatch(q -> !(q instanceof Part.Text))) {
+                    return refuse("input", target, "a function_call_output may only hold text there, not an image");
+                }
+            }
+        }
+        if (target == WireFormat.ANTHROPIC_MESSAGES) {
+            if (r.temperature() != null && r.temperature() > 1) {
+                return refuse("temperature", target, "it accepts 0 to 1, but was " + r.temperature());
+            }
+            if (r.responseFormat() != null && r.responseFormat().kind() != ResponseFormat.Kind.TEXT) {
+                return refuse("text.format", target, "it has no " + (r.responseFormat().kind()
+                        == ResponseFormat.Kind.JSON_OBJECT ? "json_object" : "json_schema") + " response format");
+            }
+        }
+        return null;
     }
 
     private static ApiError fromOpenAi(CanonicalRequest r) {
