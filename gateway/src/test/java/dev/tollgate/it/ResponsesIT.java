@@ -440,6 +440,24 @@ class ResponsesIT extends AnthropicITSupport {
         assertThat(ANTHROPIC.receivedCount()).isZero();
     }
 
+    @Test
+    void explainAndCompareTakeAResponsesBodyAndShowWhyABackendCannotStore() throws Exception {
+        RESPONSES.behave(FakeOpenAiResponses.answer(ResponsesAnswer.text("never", 1, 1)));
+        String body = "{\"model\":\"" + MINI + "\",\"input\":\"hi\",\"store\":true}";
+
+        HttpResponse<String> explain = postTo("/v1/route/explain", body);
+        HttpResponse<String> compare = postTo("/v1/cost/compare", body);
+
+        assertThat(explain.statusCode()).as(explain.body()).isEqualTo(200);
+        JsonNode decision = MAPPER.readTree(explain.body());
+        assertThat(decision.path("chosen").asString()).isEqualTo("openai/" + MINI);
+        JsonNode excluded = decision.path("excluded").get(0);
+        assertThat(excluded.path("provider").asString()).isEqualTo("openai-chat");
+        assertThat(excluded.path("reason").asString()).contains("openai: store cannot be translated");
+        assertThat(compare.statusCode()).as(compare.body()).isEqualTo(200);
+        assertThat(RESPONSES.receivedCount()).isZero();
+    }
+
     // ================================================================== errors
 
     @Test
@@ -577,6 +595,12 @@ class ResponsesIT extends AnthropicITSupport {
             }
         }
         return BigDecimal.ZERO;
+    }
+
+    private HttpResponse<String> postTo(String path, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(20))
+                .header("content-type", "application/json").header("authorization", "Bearer " + ALPHA)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** A raw {@code POST /v1/responses}, pinned to {@code provider} when it is not null. */
