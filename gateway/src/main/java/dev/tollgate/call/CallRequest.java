@@ -50,6 +50,15 @@ public interface CallRequest {
     long promptBoundTokens(int imageTokensMax);
 
     /**
+     * Whether part of the prompt is kept by the provider, not sent in {@link #body} (an OpenAI Responses call that
+     * continues a stored response): {@link #promptBoundTokens} does not cover it, and admission bounds the prompt by
+     * the model's context window instead.
+     */
+    default boolean promptHiddenUpstream() {
+        return false;
+    }
+
+    /**
      * The whole request in the canonical form, read from {@link #body} on first use and kept: what translation to
      * another wire format writes from.
      *

@@ -11,6 +11,12 @@ public enum WireFormat {
     /** Anthropic Messages ({@code POST /v1/messages}), and Anthropic's native API. */
     ANTHROPIC_MESSAGES("anthropic", "Anthropic Messages"),
     /**
+     * OpenAI Responses ({@code POST /v1/responses}), and an OpenAI backend whose settings say it serves
+     * {@code POST <base-url>/responses} ({@code responses: true}): only a Responses call is sent to a backend in this
+     * format (see {@link #forCall}).
+     */
+    OPENAI_RESPONSES("responses", "OpenAI Responses"),
+    /**
      * Google's Gemini API ({@code models/{model}:generateContent} and {@code :streamGenerateContent?alt=sse}): a
      * backend format only, no client speaks it to the gateway.
      */
@@ -27,6 +33,15 @@ public enum WireFormat {
     /** The format's name as error messages show it. */
     public String displayName() {
         return displayName;
+    }
+
+    /**
+     * The format a call of {@code client} is sent in to a backend that speaks {@code primary}, and also serves the
+     * Responses API natively when {@code responses} is true: a Responses call passes through to such a backend; any
+     * other pair is the backend's own format (translated when it is not the client's).
+     */
+    public static WireFormat forCall(WireFormat client, WireFormat primary, boolean responses) {
+        return client == OPENAI_RESPONSES && responses ? OPENAI_RESPONSES : primary;
     }
 
     /** The short name used in configuration, docs and the route header. */

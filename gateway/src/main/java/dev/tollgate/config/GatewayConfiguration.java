@@ -148,7 +148,7 @@ public class GatewayConfiguration {
         TablesService service = new TablesService(
                 TableLocations.resolve(properties.pricing().location(), properties.pricing().defaultLocation()),
                 TableLocations.resolve(properties.rules().location(), properties.rules().defaultLocation()),
-                backends.priceTables(), backends.formats(), clock, registry);
+                backends.priceTables(), backends.formats(), backends.responsesBackends(), clock, registry);
         service.startPolling(properties.pricing().reloadInterval());
         return service;
     }
@@ -265,6 +265,7 @@ public class GatewayConfiguration {
                 .route("chat-completions", r -> r.path("/v1/chat/completions").and().method(HttpMethod.POST)
                         .uri("no://op"))
                 .route("messages", r -> r.path("/v1/messages").and().method(HttpMethod.POST).uri("no://op"))
+                .route("responses", r -> r.path("/v1/responses").and().method(HttpMethod.POST).uri("no://op"))
                 .build();
     }
 

@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -48,6 +49,7 @@ public final class TablesService implements AutoCloseable {
     private final TableSource rules;
     private final Map<String, String> backends;
     private final Map<String, WireFormat> formats;
+    private final Set<String> responses;
     private final Clock clock;
     private final AtomicReference<Tables> current = new AtomicReference<>();
     private final MeterRegistry registry;
@@ -69,6 +71,16 @@ public final class TablesService implements AutoCloseable {
     public TablesService(TableSource pricing, TableSource rules, Map<String, String> backends,
             Map<String, WireFormat> formats, Clock clock,
             MeterRegistry registry) {
+        this(pricing, rules, backends, formats, Set.of(), clock, registry);
+    }
+
+    /**
+     * @param formats   backend id -> the wire format it speaks (OpenAI's when absent)
+     * @param responses ids of the backends that also serve OpenAI's Responses API natively
+     */
+    public TablesService(TableSource pricing, TableSource rules, Map<String, String> backends,
+            Map<String, WireFormat> formats, Set<String> responses, Clock clock, MeterRegistry registry) {
+        this.responses = Set.copyOf(responses);
         this.pricing = pricing;
         this.rules = rules;
         this.backends = Map.copyOf(backends);
@@ -80,7 +92,7 @@ public final class TablesService implements AutoCloseable {
         PriceTable prices = PriceTableLoader.load(pricing);
         QualityTable quality = QualityTableLoader.load(pricing);
         RoutingRules routingRules = RulesLoader.load(rules);
-        current.set(new Tables(prices, quality, routingRules, Catalog.build(prices, backends, formats), 1, clock.instant()));
+        current.set(new Tables(prices, quality, routingRules, Catalog.build(prices, backends, formats, responses), 1, clock.instant()));
         counter("pricing", "accepted");
         counter("rules", "accepted");
         log.info("tables: {} price files and quality scores for {} models from {}; {} teams, {} keys and {} aliases "
@@ -180,7 +192,7 @@ public final class TablesService implements AutoCloseable {
                         + "all the same", e);
             }
         }
-        Tables next = new Tables(prices, quality, routingRules, Catalog.build(prices, backends, formats), old.generation() + 1,
+        Tables next = new Tables(prices, quality, routingRules, Catalog.build(prices, backends, formats, responses), old.generation() + 1,
                 clock.instant());
         current.set(next);
         log.info("tables: reloaded (generation {})", next.generation());

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 
@@ -411,10 +412,23 @@ public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provi
      *                        the answers, so it speaks the version it knows)
      * @param forwardHeaders  client request headers passed on to this provider, by name (e.g. {@code anthropic-beta});
      *                        default none. Only headers named here ever leave the gateway
+     * @param responses       an {@code openai} provider that also serves OpenAI's Responses API
+     *                        ({@code POST <base-url>/responses}): Responses calls pass through to it untouched; default
+     *                        false (they are translated to Chat Completions). Only OpenAI's own API serves it
      */
     public record Provider(String type, String baseUrl, String apiKey, String apiKeyHeader, Boolean apiKeyRequired,
             Map<String, String> headers, String prices, Boolean enabled, Duration connectTimeout,
-            BackendResilience resilience, Simulated simulated, String anthropicVersion, List<String> forwardHeaders) {
+            BackendResilience resilience, Simulated simulated, String anthropicVersion, List<String> forwardHeaders,
+            Boolean responses) {
+
+        /** A provider without the Responses API. */
+        public Provider(String type, String baseUrl, String apiKey, String apiKeyHeader, Boolean apiKeyRequired,
+                Map<String, String> headers, String prices, Boolean enabled, Duration connectTimeout,
+                BackendResilience resilience, Simulated simulated, String anthropicVersion,
+                List<String> forwardHeaders) {
+            this(type, baseUrl, apiKey, apiKeyHeader, apiKeyRequired, headers, prices, enabled, connectTimeout,
+                    resilience, simulated, anthropicVersion, forwardHeaders, null);
+        }
 
         public static final String DEFAULT_ANTHROPIC_VERSION = "2023-06-01";
 
@@ -424,8 +438,10 @@ public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provi
                 "connection", "keep-alive", "upgrade", "te", "trailer", "accept-encoding", "anthropic-version",
                 "x-goog-api-key");
 
+        @ConstructorBinding
         public Provider {
             type = type != null ? type : "openai";
+            responses = responses != null ? responses : Boolean.FALSE;
             apiKey = apiKey != null ? apiKey : "";
             apiKeyHeader = apiKeyHeader != null && !apiKeyHeader.isBlank() ? apiKeyHeader
                     : switch (type) {
@@ -455,7 +471,7 @@ public record TollgateProperties(Pricing pricing, Rules rules, Map<String, Provi
             return new dev.tollgate.providers.BackendSettings(id, type, baseUrl, apiKey, apiKeyHeader, apiKeyRequired,
                     headers, prices != null ? prices : id, connectTimeout, anthropicVersion, forwardHeaders,
                     new dev.tollgate.providers.BackendSettings.Simulation(simulated.latency(),
-                            simulated.chunkInterval(), simulated.outputTokens()));
+                            simulated.chunkInterval(), simulated.outputTokens()), responses);
         }
 
         @Override

@@ -132,11 +132,10 @@ public final class AdmissionFilter implements GlobalFilter, Ordered {
                 .flatMap(result -> {
                     HttpHeaders headers = exchange.getResponse().getHeaders();
                     budgetHeaders(headers, result.budgets());
-                    RateHeaders.set(headers, result.rates(),
-                            switch (Ingress.format(exchange)) {
-                                case ANTHROPIC_MESSAGES -> now;
-                                case OPENAI_CHAT, GEMINI -> null;
-                            });
+                    RateHeaders.set(headers, result.rates(), switch (Ingress.format(exchange)) {
+                        case ANTHROPIC_MESSAGES -> now; // anthropic-ratelimit-* headers too
+                        case OPENAI_CHAT, OPENAI_RESPONSES, GEMINI -> null;
+                    });
                     metrics.observed(p.team(), applicable, result);
                     if (!result.admitted()) {
                         call.settlement(null); // nothing was reserved
@@ -169,6 +168,10 @@ public final class AdmissionFilter implements GlobalFilter, Ordered {
             Candidate c = candidates.get(i);
             PricedModel m = c.offering().model();
             prompt[i] = chat.promptBoundTokens(m.imageTokensMax());
+            if (chat.promptHiddenUpstream()) {
+                // stored state at the provider: the prompt can be anything the model's context window takes
+                prompt[i] = Math.max(prompt[i], m.contextWindow());
+            }
             // the dearest rates its tokens can be billed at: the provider picks cache reads and writes, and a prompt
             // past a long-context threshold moves the whole call to the tier's rates
             input[i] = c.price().maxPromptMicros(prompt[i]);

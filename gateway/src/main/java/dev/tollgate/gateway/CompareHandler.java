@@ -89,7 +89,7 @@ public final class CompareHandler {
         long cached = 0;
         Integer output;
         JsonNode root = tree(bytes);
-        if (root.has("messages")) {
+        if (root.has("messages") || root.has("input")) { // a call: Chat Completions, Messages or Responses
             CallRequest chat = Ingress.parse(bytes, mapper, http.headers().asHttpHeaders());
             route = RouteRequests.of(chat, http.headers().asHttpHeaders(), principal, tokens, codecs);
             input = chat.promptTokens(tokens);

@@ -72,7 +72,8 @@ public final class ErrorHandler implements WebExceptionHandler {
             String code = status == 404 ? "not_found" : status == 405 ? "method_not_allowed"
                     : status == 415 ? "unsupported_media_type" : "invalid_request";
             String message = status == 404 ? "Unknown path " + exchange.getRequest().getPath().value()
-                    + ". Tollgate serves POST /v1/chat/completions, POST /v1/messages, POST /v1/messages/count_tokens, "
+                    + ". Tollgate serves POST /v1/chat/completions, POST /v1/responses, POST /v1/messages, "
+                    + "POST /v1/messages/count_tokens, "
                     + "GET /v1/models, GET /v1/spend, GET /v1/budgets, POST /v1/route/explain and POST /v1/cost/compare."
                     : status == 405 && !allow.isEmpty() ? "Method " + exchange.getRequest().getMethod()
                     + " is not allowed on " + exchange.getRequest().getPath().value() + "; use "

@@ -148,7 +148,7 @@ final class Failover {
         BackendResilience limits = attempt.settings();
         long total = limits.totalTimeout().toNanos();
         long firstByteBudget = Math.min(Math.min(limits.firstByteTimeout().toNanos(), total), remainingNanos);
-        WireFormat format = backend.format();
+        WireFormat format = backend.formatFor(call.request().format());
         ResponseRelay relay = new ResponseRelay(call, attempt, response, ctx.codecs().reader(format),
                 ctx.codecs().translator(format, call.request().format()), ctx.tokens(), ctx.maxBody(),
                 limits.streamIdleTimeout(), attempt.startNanos() + total, ctx.nanoTime());

@@ -7,6 +7,10 @@ import dev.tollgate.call.CallRequest;
 import dev.tollgate.call.WireFormat;
 import dev.tollgate.wire.anthropic.MessagesRequest;
 import dev.tollgate.wire.openai.ChatRequest;
+import dev.tollgate.wire.responses.ResponsesRequest;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.databind.ObjectMapper;
 
 /** The endpoints that take calls, and the wire format each speaks: errors on them come in that format's shape. */
@@ -14,6 +18,7 @@ public final class Ingress {
 
     public static final String CHAT_PATH = "/v1/chat/completions";
     public static final String MESSAGES_PATH = "/v1/messages";
+    public static final String RESPONSES_PATH = "/v1/responses";
     public static final String COUNT_TOKENS_PATH = "/v1/messages/count_tokens";
     /** The header naming the version of Anthropic's API a client speaks. */
     public static final String ANTHROPIC_VERSION = "anthropic-version";
@@ -21,10 +26,20 @@ public final class Ingress {
     private Ingress() {
     }
 
-    /** The wire format of a path: Anthropic's for the Messages API, OpenAI's for everything else. */
+    /**
+     * The wire format of a path: Anthropic's for the Messages API, OpenAI's Responses format for the Responses API,
+     * OpenAI's Chat Completions format for everything else.
+     */
     public static WireFormat format(String path) {
-        return path.startsWith(MESSAGES_PATH) && (path.length() == MESSAGES_PATH.length()
-                || path.charAt(MESSAGES_PATH.length()) == '/') ? WireFormat.ANTHROPIC_MESSAGES : WireFormat.OPENAI_CHAT;
+        if (under(path, MESSAGES_PATH)) {
+            return WireFormat.ANTHROPIC_MESSAGES;
+        }
+        return under(path, RESPONSES_PATH) ? WireFormat.OPENAI_RESPONSES : WireFormat.OPENAI_CHAT;
+    }
+
+    /** Whether {@code path} is {@code root} or below it. */
+    private static boolean under(String path, String root) {
+        return path.startsWith(root) && (path.length() == root.length() || path.charAt(root.length()) == '/');
     }
 
     public static WireFormat format(ServerWebExchange exchange) {
@@ -33,15 +48,51 @@ public final class Ingress {
 
     /**
      * A request body for {@code POST /v1/route/explain} or {@code /v1/cost/compare}: in Anthropic's Messages format when
-     * the request carries {@code anthropic-version} (as every Anthropic client sends), else in OpenAI's.
+     * the request carries {@code anthropic-version} (as every Anthropic client sends); else in OpenAI's Responses
+     * format when the body has a top-level {@code input} and no {@code messages}; else in OpenAI's Chat Completions
+     * format.
      */
     public static CallRequest parse(byte[] body, ObjectMapper mapper, HttpHeaders headers) {
-        return headers.containsHeader(ANTHROPIC_VERSION) ? MessagesRequest.parse(body, mapper, false)
-                : ChatRequest.parse(body, mapper);
+        if (headers.containsHeader(ANTHROPIC_VERSION)) {
+            return MessagesRequest.parse(body, mapper, false);
+        }
+        return isResponsesBody(body, mapper) ? ResponsesRequest.parse(body, mapper) : ChatRequest.parse(body, mapper);
+    }
+
+    /** Whether a JSON object has a top-level {@code input} and no {@code messages} (top-level names only are read). */
+    static boolean isResponsesBody(byte[] body, ObjectMapper mapper) {
+        boolean input = false;
+        try (JsonParser p = mapper.createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return false;
+            }
+            while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+                String name = p.currentName();
+                if ("messages".equals(name)) {
+                    return false;
+                }
+                input |= "input".equals(name);
+                p.nextToken();
+                p.skipChildren();
+            }
+        } catch (JacksonException e) {
+            return false; // the chat parser reports it
+        }
+        return input;
     }
 
     /** Whether the path takes a call (routed, admitted, forwarded and metered). */
     public static boolean isCall(String path) {
-        return CHAT_PATH.equals(path) || MESSAGES_PATH.equals(path);
+        return CHAT_PATH.equals(path) || MESSAGES_PATH.equals(path) || RESPONSES_PATH.equals(path);
+    }
+
+    /** Parses a call's body in its endpoint's format. */
+    public static CallRequest parseCall(byte[] body, ObjectMapper mapper, WireFormat format) {
+        return switch (format) {
+            case OPENAI_CHAT -> ChatRequest.parse(body, mapper);
+            case ANTHROPIC_MESSAGES -> MessagesRequest.parse(body, mapper, false);
+            case OPENAI_RESPONSES -> ResponsesRequest.parse(body, mapper);
+            case GEMINI -> throw new IllegalStateException("no ingress speaks " + format.displayName());
+        };
     }
 }

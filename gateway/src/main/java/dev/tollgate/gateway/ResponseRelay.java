@@ -21,6 +21,7 @@ import dev.tollgate.wire.AnswerReader;
 import dev.tollgate.wire.Codecs;
 import dev.tollgate.wire.SseTap;
 import dev.tollgate.wire.gemini.GeminiErrors;
+import dev.tollgate.wire.responses.ResponsesWire;
 import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.UpstreamException;
 import dev.tollgate.call.AttemptOutcome;
@@ -79,6 +80,8 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
     private boolean started;
     /** Failover's first-byte timeout won the race for the first byte: nothing more is emitted. */
     private boolean lost;
+    /** A Responses stream: the {@code sequence_number} of the next event. */
+    private int nextSequence;
 
     /**
      * @param streamIdle     longest silence between two stream chunks
@@ -187,6 +190,7 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
                         }
                         byte[] out = translation == null ? bytes : translation.onEvents(bytes);
                         if (out.length > 0) {
+                            sent(out);
                             sink.next(buffers.wrap(out));
                         }
                     }
@@ -199,7 +203,7 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
                     interrupted(e instanceof TimeoutException ? "upstream_stream_timeout"
                             : "upstream_stream_interrupted");
                     return Mono.just(buffers.wrap(ErrorBodies.streamEvent(
-                            e instanceof TimeoutException ? STREAM_STALLED : STREAM_CUT, client)));
+                            e instanceof TimeoutException ? STREAM_STALLED : STREAM_CUT, client, nextSequence)));
                 });
     }
 
@@ -244,11 +248,24 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
         if (!tap.sawDone()) {
             interrupted("upstream_stream_interrupted");
             // a backend that said why in an error event (passed on already) gets no second one
-            byte[] cut = tap.streamError() != null ? new byte[0] : ErrorBodies.streamEvent(STREAM_CUT, client);
+            sent(rest);
+            byte[] cut = tap.streamError() != null ? new byte[0]
+                    : ErrorBodies.streamEvent(STREAM_CUT, client, nextSequence);
             return Flux.just(buffers.wrap(concat(rest, cut)));
         }
         call.relayed();
         return rest.length == 0 ? Flux.empty() : Flux.just(buffers.wrap(rest));
+    }
+
+    /**
+     * Bytes went to the client: on the Responses API, the sequence number an error event the gateway appends gets
+     * follows the last one they carry.
+     */
+    private void sent(byte[] out) {
+        switch (client) {
+            case OPENAI_RESPONSES -> nextSequence = ResponsesWire.nextSequenceNumber(out, nextSequence);
+            case OPENAI_CHAT, ANTHROPIC_MESSAGES, GEMINI -> { }
+        }
     }
 
     /** The HTTP status an error event stands for (Anthropic's error types follow its statuses). */
@@ -338,7 +355,7 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
             ApiError passed = switch (reader.format()) {
                 case ANTHROPIC_MESSAGES -> fromAnthropic(status, error);
                 case GEMINI -> GeminiErrors.describe(status, error.type(), error.message());
-                case OPENAI_CHAT -> new ApiError(status, error.type() != null ? error.type()
+                case OPENAI_CHAT, OPENAI_RESPONSES -> new ApiError(status, error.type() != null ? error.type()
                         : ApiError.INVALID_REQUEST, error.code(), upstreamMessage, error.param());
             };
             return new UpstreamException(kind, status, passed, raw, Outcome.UPSTREAM_CLIENT_ERROR, retryAfter);

@@ -80,6 +80,6 @@ public final class RouteFilter implements GlobalFilter, Ordered {
         }
         Exclusion first = refused.exclusions().get(0);
         Offering offering = tables.catalog().offering(first.provider(), first.model());
-        return offering == null ? null : codecs.untranslatable(request, offering.format());
+        return offering == null ? null : codecs.untranslatable(request, offering.formatFor(request.format()));
     }
 }

@@ -18,6 +18,16 @@ public interface Backend {
     /** The wire format the backend speaks. */
     WireFormat format();
 
+    /** Whether the backend also serves OpenAI's Responses API natively ({@code responses: true}). */
+    default boolean servesResponses() {
+        return false;
+    }
+
+    /** The format a call of {@code client} is sent in ({@link WireFormat#forCall}). */
+    default WireFormat formatFor(WireFormat client) {
+        return WireFormat.forCall(client, format(), servesResponses());
+    }
+
     /** True for the in-process simulated backend: its responses are labelled as such. */
     boolean simulated();
 

@@ -7,7 +7,9 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +55,9 @@ public final class BackendRegistry {
                     } else if (p.apiKeyRequired() && p.apiKey().isBlank()) {
                         log.warn("provider {}: skipped, {}.api-key is empty (set the environment variable it names, "
                                 + "or api-key-required: false for a server that needs no key)", id, prefix);
+                    } else if (p.responses() && !"openai".equals(p.type())) {
+                        problems.add(prefix + ".responses may be true only for type openai (OpenAI's own API), "
+                                + "but the type is '" + p.type() + "'");
                     } else {
                         backends.put(id, new HttpBackend(p, httpClient, switch (p.type()) {
                             case "anthropic" -> WireFormat.ANTHROPIC_MESSAGES;
@@ -96,6 +101,17 @@ public final class BackendRegistry {
     public Map<String, WireFormat> formats() {
         Map<String, WireFormat> out = new LinkedHashMap<>();
         backends.forEach((id, b) -> out.put(id, b.format()));
+        return out;
+    }
+
+    /** Ids of the backends that also serve OpenAI's Responses API natively, for routing. */
+    public Set<String> responsesBackends() {
+        Set<String> out = new TreeSet<>();
+        backends.forEach((id, b) -> {
+            if (b.servesResponses()) {
+                out.add(id);
+            }
+        });
         return out;
     }
 

@@ -19,10 +19,11 @@ import java.util.Map;
  * @param anthropicVersion {@code anthropic-version} sent to an Anthropic backend
  * @param forwardHeaders   client request headers passed on, by name
  * @param simulated        a simulated backend's pace and answer length
+ * @param responses        whether an OpenAI backend also serves the Responses API ({@code POST <base>/responses})
  */
 public record BackendSettings(String id, String type, String baseUrl, String apiKey, String apiKeyHeader,
         boolean apiKeyRequired, Map<String, String> headers, String priceTable, Duration connectTimeout,
-        String anthropicVersion, List<String> forwardHeaders, Simulation simulated) {
+        String anthropicVersion, List<String> forwardHeaders, Simulation simulated, boolean responses) {
 
     public BackendSettings {
         headers = Map.copyOf(headers);

@@ -18,7 +18,8 @@ import reactor.netty.http.client.HttpClient;
 /**
  * A provider's HTTP API, over a pooled Reactor Netty client built once: any OpenAI-compatible Chat Completions API
  * ({@code type: openai}: OpenAI, Azure OpenAI v1, DeepSeek, Groq, Together, Mistral, DeepInfra, vLLM, Ollama,
- * llama.cpp, ...; {@code POST <base-url>/chat/completions}), Anthropic's Messages API ({@code type: anthropic};
+ * llama.cpp, ...; {@code POST <base-url>/chat/completions}, and for Responses calls {@code POST <base-url>/responses}
+ * when the settings say the backend serves it), Anthropic's Messages API ({@code type: anthropic};
  * {@code POST <base-url>/messages} with {@code x-api-key} and {@code anthropic-version}) or Google's Gemini API
  * ({@code type: gemini}; {@code POST <base-url>/models/{model}:generateContent}, or
  * {@code :streamGenerateContent?alt=sse}, with {@code x-goog-api-key}). The URL and the provider's
@@ -33,6 +34,8 @@ final class HttpBackend implements Backend {
     private final HttpClient client;
     /** The URL of every call; for Gemini the root the per-call path is appended to. */
     private final String url;
+    /** {@code <base-url>/responses} for a backend that serves the Responses API, else null. */
+    private final String responsesUrl;
 
     private final List<String> forwardHeaders;
     private final WireFormat format;
@@ -49,7 +52,11 @@ final class HttpBackend implements Backend {
             case OPENAI_CHAT -> "/chat/completions";
             case ANTHROPIC_MESSAGES -> "/messages";
             case GEMINI -> "/models/";
+            case OPENAI_RESPONSES -> throw new IllegalArgumentException("a backend's own format is never "
+                    + format.displayName() + "; an OpenAI backend serves it with responses: true");
         }).toString();
+        this.responsesUrl = config.responses() && format == WireFormat.OPENAI_CHAT
+                ? URI.create(root + "/responses").toString() : null;
         String keyHeader = config.apiKeyHeader();
         String key = config.apiKey();
         Map<String, String> extra = config.headers();
@@ -84,6 +91,11 @@ final class HttpBackend implements Backend {
     }
 
     @Override
+    public boolean servesResponses() {
+        return responsesUrl != null;
+    }
+
+    @Override
     public boolean simulated() {
         return false;
     }
@@ -104,21 +116,24 @@ final class HttpBackend implements Backend {
     }
 
     /**
-     * The call's URL: the format's one, or for Gemini {@code <base-url>/models/{model}:generateContent}, or
+     * The call's URL: the format's one, {@code <base-url>/responses} for a Responses call to a backend serving it, or
+     * for Gemini {@code <base-url>/models/{model}:generateContent}, or
      * {@code :streamGenerateContent?alt=sse} for a stream (Server-Sent Events; without {@code alt=sse} Gemini
      * streams one JSON array). The model id comes from the price tables, never from the request; it is
      * percent-encoded as a path segment all the same.
      */
     private String url(UpstreamCall call) {
-        if (format != WireFormat.GEMINI) {
-            return url;
-        }
-        String model = URLEncoder.encode(call.upstreamModel(), StandardCharsets.UTF_8).replace("+", "%20");
-        return url + model + (call.request().stream() ? ":streamGenerateContent?alt=sse" : ":generateContent");
+        return switch (formatFor(call.request().format())) {
+            case OPENAI_RESPONSES -> responsesUrl;
+            case OPENAI_CHAT, ANTHROPIC_MESSAGES -> url;
+            case GEMINI -> url + URLEncoder.encode(call.upstreamModel(), StandardCharsets.UTF_8).replace("+", "%20")
+                    + (call.request().stream() ? ":streamGenerateContent?alt=sse" : ":generateContent");
+        };
     }
 
     @Override
     public String toString() {
-        return "HttpBackend[" + id + " (" + format.label() + ") -> " + url + "]";
+        return "HttpBackend[" + id + " (" + format.label() + ") -> " + url
+                + (responsesUrl != null ? ", " + responsesUrl : "") + "]";
     }
 }

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -85,6 +86,16 @@ public final class Catalog {
      */
     public static Catalog build(PriceTable prices, Map<String, String> backendPriceTables,
             Map<String, WireFormat> formats) {
+        return build(prices, backendPriceTables, formats, Set.of());
+    }
+
+    /**
+     * @param backendPriceTables enabled backend id -> the price-table id it is priced by
+     * @param formats            backend id -> the wire format it speaks (OpenAI's when absent)
+     * @param responses          ids of the backends that also serve OpenAI's Responses API natively
+     */
+    public static Catalog build(PriceTable prices, Map<String, String> backendPriceTables,
+            Map<String, WireFormat> formats, Set<String> responses) {
         Map<String, List<Offering>> byModel = new TreeMap<>();
         Map<String, Map<String, Offering>> byProvider = new HashMap<>();
         // In backend-id order, as offeringsOf promises: the map given (Map.copyOf of the configuration) has no
@@ -96,7 +107,8 @@ public final class Catalog {
             }
             Map<String, Offering> offered = new LinkedHashMap<>();
             table.models().values().forEach(m -> {
-                Offering o = new Offering(backend, m, formats.getOrDefault(backend, WireFormat.OPENAI_CHAT));
+                Offering o = new Offering(backend, m, -1, Offering.mask(m),
+                        formats.getOrDefault(backend, WireFormat.OPENAI_CHAT), responses.contains(backend));
                 offered.put(m.model(), o);
                 byModel.computeIfAbsent(m.model(), k -> new ArrayList<>()).add(o);
             });
@@ -106,7 +118,8 @@ public final class Catalog {
         int[] next = {0};
         Map<String, Map<String, Offering>> numberedByProvider = new HashMap<>();
         byModel.replaceAll((k, v) -> v.stream().map(o -> {
-            Offering numbered = new Offering(o.provider(), o.model(), next[0]++, o.capabilityMask(), o.format());
+            Offering numbered = new Offering(o.provider(), o.model(), next[0]++, o.capabilityMask(), o.format(),
+                    o.responses());
             numberedByProvider.computeIfAbsent(o.provider(), p -> new LinkedHashMap<>()).put(o.modelId(), numbered);
             return numbered;
         }).toList());

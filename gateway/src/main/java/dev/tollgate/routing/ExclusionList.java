@@ -80,7 +80,8 @@ final class ExclusionList extends AbstractList<Exclusion> implements RandomAcces
             case ATTRIBUTE_MISMATCH -> Router.missingAttribute(c.policy().requireAttributes(), m.attributes());
             case UNPRICED -> "at " + c.now();
             case MISSING_CAPABILITY -> Router.missing(c.needs(), m.capabilities());
-            case UNTRANSLATABLE -> o.format().label() + ": " + c.request().untranslatableTo(o.format());
+            case UNTRANSLATABLE -> o.formatFor(c.request().format()).label() + ": "
+                    + c.request().untranslatableTo(o.formatFor(c.request().format()));
             case OUTPUT_TOO_LONG -> c.maxOutput() + " > " + m.maxOutputTokens();
             case CONTEXT_TOO_SMALL -> promptTokens + " prompt + " + Math.min(c.expectedBase(), m.maxOutputTokens())
                     + " output tokens > " + m.contextWindow();

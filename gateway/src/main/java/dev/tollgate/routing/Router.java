@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+import dev.tollgate.call.WireFormat;
 import dev.tollgate.pricing.Capability;
 import dev.tollgate.pricing.PriceRow;
 import dev.tollgate.pricing.PricedModel;
@@ -136,7 +137,8 @@ public final class Router {
                 exclusions.add(at, Exclusion.Kind.MISSING_CAPABILITY);
                 continue;
             }
-            if (offering.format() != request.format() && request.untranslatableTo(offering.format()) != null) {
+            WireFormat sentAs = offering.formatFor(request.format());
+            if (sentAs != request.format() && request.untranslatableTo(sentAs) != null) {
                 exclusions.add(at, Exclusion.Kind.UNTRANSLATABLE);
                 continue;
             }

@@ -17,12 +17,15 @@ import dev.tollgate.wire.gemini.GeminiWire;
 import dev.tollgate.wire.openai.ChatRequest;
 import dev.tollgate.wire.openai.OpenAiRequestWriter;
 import dev.tollgate.wire.openai.OpenAiWire;
+import dev.tollgate.wire.responses.ResponsesRequest;
+import dev.tollgate.wire.responses.ResponsesWire;
 import tools.jackson.databind.ObjectMapper;
 
 /**
  * Every wire format's codec, and the one place that decides between passing a call through and translating it. A
  * call whose client format is the backend's goes out as the client's bytes, with only the fields the gateway must set
- * changed (the model id, a budget's output cap, OpenAI's {@code stream_options.include_usage}); its answer and every
+ * changed (the model id, a budget's output cap, OpenAI's {@code stream_options.include_usage}; a Responses call
+ * passes through to an OpenAI backend that serves the Responses API); its answer and every
  * stream event come back untouched. Any other pair is translated through the canonical call. Built once; stateless,
  * thread-safe.
  */
@@ -40,6 +43,7 @@ public final class Codecs {
         readers.put(WireFormat.OPENAI_CHAT, openAi);
         readers.put(WireFormat.ANTHROPIC_MESSAGES, anthropic);
         readers.put(WireFormat.GEMINI, new GeminiWire(mapper));
+        readers.put(WireFormat.OPENAI_RESPONSES, new ResponsesWire(mapper));
     }
 
     public ObjectMapper mapper() {
@@ -72,6 +76,9 @@ public final class Codecs {
             if (request instanceof MessagesRequest messages) {
                 return messages.upstreamBody(upstreamModel, outputCap);
             }
+            if (request instanceof ResponsesRequest responses) {
+                return responses.upstreamBody(upstreamModel, outputCap);
+            }
             throw new IllegalArgumentException("no codec for " + request.getClass());
         }
         CanonicalRequest canonical = request.canonical();
@@ -88,6 +95,9 @@ public final class Codecs {
                     : request.maxOutputTokens());
             case OPENAI_CHAT -> OpenAiRequestWriter.write(canonical, upstreamModel, capField, outputCap,
                     request.stream());
+            // a backend is sent the Responses format only for a Responses call (WireFormat.forCall): passed through
+            case OPENAI_RESPONSES -> throw new IllegalArgumentException("a " + request.format().displayName()
+                    + " call is never translated to the Responses API");
         };
     }
 

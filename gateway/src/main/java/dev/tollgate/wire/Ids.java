@@ -25,6 +25,22 @@ public final class Ids {
         return withPrefix("chatcmpl-", upstreamId, "msg_");
     }
 
+    /**
+     * An OpenAI Responses id ({@code resp_...}) for an answer whose upstream id is {@code upstreamId} (a Chat
+     * Completions or Anthropic message id keeps its suffix).
+     */
+    public static String responseId(String upstreamId) {
+        if (upstreamId != null && upstreamId.startsWith("chatcmpl-")) {
+            return withPrefix("resp_", upstreamId, "chatcmpl-");
+        }
+        return withPrefix("resp_", upstreamId, "msg_");
+    }
+
+    /** A fresh id for an output item of a Responses answer: {@code prefix} ({@code msg_}, {@code fc_}, {@code rs_}) and 24 random characters. */
+    public static String itemId(String prefix) {
+        return prefix + random(24);
+    }
+
     /** A tool-use id for a tool call that came without one. */
     public static String toolUseId() {
         return "toolu_" + random(24);

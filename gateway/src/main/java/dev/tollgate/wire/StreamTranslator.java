@@ -21,6 +21,9 @@ import dev.tollgate.wire.openai.OpenAiErrors;
 import dev.tollgate.wire.openai.OpenAiResponses;
 import dev.tollgate.wire.openai.OpenAiStreamDecoder;
 import dev.tollgate.wire.openai.OpenAiStreamEncoder;
+import dev.tollgate.wire.responses.ResponsesResponses;
+import dev.tollgate.wire.responses.ResponsesStreamDecoder;
+import dev.tollgate.wire.responses.ResponsesStreamEncoder;
 
 /**
  * Translates one answer from the backend's format to the client's, for the relay: a stream event by event as it
@@ -59,11 +62,13 @@ public final class StreamTranslator {
             case OPENAI_CHAT -> new OpenAiStreamDecoder();
             case ANTHROPIC_MESSAGES -> new AnthropicStreamDecoder();
             case GEMINI -> new GeminiStreamDecoder();
+            case OPENAI_RESPONSES -> new ResponsesStreamDecoder();
         };
         this.encoder = switch (client) {
             case OPENAI_CHAT -> new OpenAiStreamEncoder(servedModel, clock.instant().getEpochSecond(),
                     clientWantsUsage);
             case ANTHROPIC_MESSAGES -> new AnthropicStreamEncoder(servedModel);
+            case OPENAI_RESPONSES -> new ResponsesStreamEncoder(servedModel, clock.instant().getEpochSecond());
             case GEMINI -> throw noIngress(client);
         };
         this.sink = event -> {
@@ -130,11 +135,13 @@ public final class StreamTranslator {
             case OPENAI_CHAT -> OpenAiResponses.read(body);
             case ANTHROPIC_MESSAGES -> AnthropicResponses.read(body);
             case GEMINI -> GeminiResponses.read(body);
+            case OPENAI_RESPONSES -> ResponsesResponses.read(body);
         };
         usage = response.usage();
         return switch (client) {
             case OPENAI_CHAT -> OpenAiResponses.write(response, servedModel, clock.instant().getEpochSecond());
             case ANTHROPIC_MESSAGES -> AnthropicResponses.write(response, servedModel);
+            case OPENAI_RESPONSES -> ResponsesResponses.write(response, servedModel, clock.instant().getEpochSecond());
             case GEMINI -> throw noIngress(client);
         };
     }
@@ -150,7 +157,7 @@ public final class StreamTranslator {
     /** An error body of {@code format} as (status, type in that format, code, message, param). */
     public static ApiError readError(WireFormat format, int status, byte[] body) {
         return switch (format) {
-            case OPENAI_CHAT -> OpenAiErrors.read(status, body);
+            case OPENAI_CHAT, OPENAI_RESPONSES -> OpenAiErrors.read(status, body);
             case ANTHROPIC_MESSAGES -> AnthropicErrors.read(status, body);
             case GEMINI -> GeminiErrors.read(status, body);
         };
@@ -159,7 +166,7 @@ public final class StreamTranslator {
     /** The body for {@code error} in {@code format}; an error of the other format has its type mapped by status. */
     public static byte[] errorBody(ApiError error, WireFormat format) {
         return switch (format) {
-            case OPENAI_CHAT -> OpenAiErrors.fromForeign(error).toJson();
+            case OPENAI_CHAT, OPENAI_RESPONSES -> OpenAiErrors.fromForeign(error).toJson();
             case ANTHROPIC_MESSAGES -> AnthropicErrors.toJson(error);
             case GEMINI -> throw noIngress(format);
         };

@@ -50,26 +50,33 @@ public final class Untranslatable {
         if (request.source() == target) {
             return null;
         }
+        if (request.source() == WireFormat.OPENAI_RESPONSES) {
+            ApiError refused = fromResponses(request, target);
+            return refused != null || target != WireFormat.GEMINI ? refused : toGemini(request);
+        }
         return switch (target) {
             case ANTHROPIC_MESSAGES -> fromOpenAi(request);
             case OPENAI_CHAT -> fromAnthropic(request);
             case GEMINI -> toGemini(request);
+            case OPENAI_RESPONSES -> never(request, target);
         };
     }
 
     /**
-     * Towards Gemini, from either client format. Refused: {@code n} above 1 (the translated answer carries one
+     * Towards Gemini, from any client format (a Responses call has had {@link #fromResponses} first). Refused: {@code n} above 1 (the translated answer carries one
      * choice; Gemini would bill every candidate), more than {@value #GEMINI_MAX_STOP} stop sequences,
      * {@code parallel_tool_calls: false} (Gemini cannot be told to call one function at a time), server tools and
      * untranslatable parts, images given by URL (Gemini's {@code fileData} takes only files uploaded to Google; send
      * the image inline as base64), images inside a tool result, a tool result whose call is not in the history
      * (Gemini matches results to calls by function name), and a JSON schema (tool parameters or structured output)
      * with a keyword Gemini cannot take ({@link GeminiSchemas}). Dropped: the end-user id and the fields each source
-     * format drops towards the other.
+     * format drops towards the others. A Responses call's fields are named {@code input} for its items and
+     * {@code text.format.schema}, {@code tools[i].parameters} for its schemas.
      */
     private static ApiError toGemini(CanonicalRequest r) {
         WireFormat target = WireFormat.GEMINI;
-        boolean openAi = r.source() == WireFormat.OPENAI_CHAT;
+        boolean responses = r.source() == WireFormat.OPENAI_RESPONSES;
+        boolean openAi = r.source() == WireFormat.OPENAI_CHAT || responses;
         if (r.n() != null && r.n() > 1) {
             return refuse("n", target, "the gateway returns one answer per call from it; send " + r.n()
                     + " calls instead");
@@ -86,8 +93,8 @@ public final class Untranslatable {
         if (format != null && format.kind() == ResponseFormat.Kind.JSON_SCHEMA) {
             String bad = GeminiSchemas.problem(format.schema());
             if (bad != null) {
-                return refuseSchema(openAi ? "response_format.json_schema.schema" : "output_config.format.schema",
-                        bad, target);
+                return refuseSchema(responses ? "text.format.schema" : openAi ? "response_format.json_schema.schema"
+                        : "output_config.format.schema", bad, target);
             }
         }
         for (int i = 0; i < r.tools().size(); i++) {
@@ -98,7 +105,8 @@ public final class Untranslatable {
             ToolDef.Function f = (ToolDef.Function) r.tools().get(i);
             String bad = f.inputSchema().equals(RawJson.EMPTY_OBJECT) ? null : GeminiSchemas.problem(f.inputSchema());
             if (bad != null) {
-                return refuseSchema(at + (openAi ? ".function.parameters" : ".input_schema"), bad, target);
+                return refuseSchema(at + (responses ? ".parameters" : openAi ? ".function.parameters"
+                        : ".input_schema"), bad, target);
             }
         }
         String path = openAi ? "messages[%d].content[%d]" : "messages.%d.content.%d";
@@ -107,12 +115,12 @@ public final class Untranslatable {
             List<Part> content = r.messages().get(i).content();
             for (int j = 0; j < content.size(); j++) {
                 Part p = content.get(j);
-                String at = String.format(path, i, j);
+                String at = responses ? "input" : String.format(path, i, j);
                 if (p instanceof Part.Opaque o) {
                     return refuse(at, target, "'" + o.type() + "' content does not translate");
                 }
                 if (p instanceof Part.Image image && image.source() instanceof ImageSource.Url) {
-                    return refuse(at + (openAi ? ".image_url.url" : ".source.url"), target,
+                    return refuse(responses ? at : at + (openAi ? ".image_url.url" : ".source.url"), target,
                             "it takes images inline only (base64 data), not by URL");
                 }
                 if (p instanceof Part.ToolUse use) {
@@ -126,19 +134,100 @@ public final class Untranslatable {
                     for (int k = 0; k < result.content().size(); k++) {
                         Part inner = result.content().get(k);
                         if (!(inner instanceof Part.Text)) {
-                            return refuse(at + (openAi ? ".content[" + k + "]" : ".content." + k), target,
+                            return refuse(responses ? at : at + (openAi ? ".content[" + k + "]" : ".content." + k),
+                                    target,
                                     "a tool result may only hold text there, not " + kind(inner));
                         }
                     }
                 }
             }
         }
-        for (Map.Entry<String, RawJson> e : r.extra().entrySet()) {
+        // a Responses call's own fields were judged by fromResponses
+        for (Map.Entry<String, RawJson> e : responses ? Map.<String, RawJson>of().entrySet() : r.extra().entrySet()) {
             String name = e.getKey();
             boolean dropped = openAi ? OPENAI_DROPPED.contains(name) || isDefault(name, e.getValue().json())
                     : ANTHROPIC_DROPPED.contains(name);
             if (!dropped) {
                 return refuse(name, target, "it has no such parameter");
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A pair the gateway never translates: a backend speaks the Responses API only to Responses calls
+     * ({@link WireFormat#forCall}).
+     */
+    private static ApiError never(CanonicalRequest r, WireFormat target) {
+        return ApiError.invalidRequest(CODE, "A " + r.source().displayName() + " call cannot be translated to "
+                + target.displayName() + ".", null);
+    }
+
+    /**
+     * A Responses call towards Chat Completions, Anthropic Messages or Gemini. State stored at OpenAI ({@code store: true},
+     * {@code previous_response_id}, {@code conversation}, a stored {@code prompt}, {@code background} runs) exists
+     * only there, and so do built-in tools and files: refused, naming the field. Fields with no effect on the answer
+     * are dropped ({@code store: false}, {@code metadata}, {@code service_tier}, {@code prompt_cache_key},
+     * {@code safety_identifier}, {@code truncation: "disabled"}, {@code stream_options}, {@code reasoning.summary},
+     * {@code max_tool_calls});
+     * towards Anthropic, the same rules as for a Chat Completions call (temperature, response format).
+     */
+    private static ApiError fromResponses(CanonicalRequest r, WireFormat target) {
+        if (target == WireFormat.OPENAI_RESPONSES) {
+            return null;
+        }
+        for (Map.Entry<String, RawJson> e : r.extra().entrySet()) {
+            String name = e.getKey();
+            String json = e.getValue().json();
+            String why = switch (name) {
+                case "store" -> json.equals("true") ? "stored responses live at OpenAI; send store: false, or "
+                        + "call a model an OpenAI backend serving the Responses API offers" : null;
+                case "previous_response_id", "conversation", "prompt" -> "it refers to state stored at OpenAI; "
+                        + "send the whole conversation in input, or call a model an OpenAI backend serving the "
+                        + "Responses API offers";
+                case "background" -> json.equals("false") ? null : "background responses run at OpenAI only";
+                case "include" -> json.equals("[]") ? null : "it asks for data only OpenAI's Responses API adds";
+                case "truncation" -> json.equals("\"disabled\"") ? null : "it has no automatic truncation";
+                case "text.verbosity" -> json.equals("\"medium\"") ? null : "it has no verbosity setting";
+                case "tool_choice" -> "only none, auto, required and a function translate";
+                case "metadata", "service_tier", "prompt_cache_key", "safety_identifier", "prompt_cache_retention",
+                        "stream_options", "reasoning.summary" -> null;
+                case "top_logprobs" -> isDefault(name, json) ? null : "it has no such parameter";
+                case "max_tool_calls" -> null; // limits built-in tool calls, which never translate
+                default -> "it has no such parameter";
+            };
+            if (why != null) {
+                return refuse(name, target, why);
+            }
+        }
+        for (int i = 0; i < r.tools().size(); i++) {
+            if (r.tools().get(i) instanceof ToolDef.Opaque o) {
+                return refuse("tools[" + i + "]", target, "built-in tools such as '" + o.type()
+                        + "' run at OpenAI only; only function tools translate");
+            }
+        }
+        for (Message m : r.messages()) {
+            for (Part p : m.content()) {
+                String type = p instanceof Part.Opaque o ? o.type() : p instanceof Part.ToolResult result
+                        ? result.content().stream().filter(Part.Opaque.class::isInstance)
+                                .map(q -> ((Part.Opaque) q).type()).findFirst().orElse(null) : null;
+                if (type != null) {
+                    return refuse("input", target, "'" + type + "' items and content (files, file ids, built-in "
+                            + "tool calls, item references) do not translate");
+                }
+                if (p instanceof Part.ToolResult result && target == WireFormat.OPENAI_CHAT
+                        && result.content().stream().anyMatch(q -> !(q instanceof Part.Text))) {
+                    return refuse("input", target, "a function_call_output may only hold text there, not an image");
+                }
+            }
+        }
+        if (target == WireFormat.ANTHROPIC_MESSAGES) {
+            if (r.temperature() != null && r.temperature() > 1) {
+                return refuse("temperature", target, "it accepts 0 to 1, but was " + r.temperature());
+            }
+            if (r.responseFormat() != null && r.responseFormat().kind() != ResponseFormat.Kind.TEXT) {
+                return refuse("text.format", target, "it has no " + (r.responseFormat().kind()
+                        == ResponseFormat.Kind.JSON_OBJECT ? "json_object" : "json_schema") + " response format");
             }
         }
         return null;

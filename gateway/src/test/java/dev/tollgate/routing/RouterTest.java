@@ -429,4 +429,30 @@ class RouterTest {
         RouteRequest translatable = openAiWithN.withFormat(dev.tollgate.call.WireFormat.OPENAI_CHAT, backend -> null);
         assertThat(((Decision.Routed) Router.decide(translatable, mixed, NOW)).candidates()).hasSize(2);
     }
+
+    @Test
+    void aResponsesCallWithStoredStateGoesOnlyToABackendServingTheResponsesApi() {
+        // chat is offered by alpha (OpenAI-compatible, Chat Completions only) and beta (serves the Responses API too)
+        Tables tables = new Tables(prices, new RoutingRules(Map.of(), Map.of()), Catalog.build(prices,
+                Map.of("alpha", "alpha", "beta", "beta"), Map.of(), java.util.Set.of("beta")), 1, NOW);
+        // what Untranslatable says of store: true towards Chat Completions; Responses to Responses passes through
+        RouteRequest stored = new RouteRequest("chat", null, NEVER_ASKED, 100, false).withFormat(
+                dev.tollgate.call.WireFormat.OPENAI_RESPONSES, backend ->
+                        backend == dev.tollgate.call.WireFormat.OPENAI_CHAT ? "store: lives at OpenAI" : null);
+
+        Decision.Routed decision = (Decision.Routed) Router.decide(stored, tables, NOW);
+
+        assertThat(decision.candidates()).extracting(c -> c.offering().provider()).containsExactly("beta");
+        Exclusion excluded = decision.exclusions().stream().filter(e -> e.provider().equals("alpha")).findFirst()
+                .orElseThrow();
+        assertThat(excluded.kind()).isEqualTo(Exclusion.Kind.UNTRANSLATABLE);
+        assertThat(excluded.reason()).contains("openai: store: lives at OpenAI");
+        assertThat(tables.catalog().offering("beta", "chat").formatFor(dev.tollgate.call.WireFormat.OPENAI_RESPONSES))
+                .isEqualTo(dev.tollgate.call.WireFormat.OPENAI_RESPONSES);
+        assertThat(tables.catalog().offering("beta", "chat").formatFor(dev.tollgate.call.WireFormat.OPENAI_CHAT))
+                .isEqualTo(dev.tollgate.call.WireFormat.OPENAI_CHAT);
+        // without stored state both serve it: beta passes it through, alpha translates it
+        RouteRequest plain = stored.withFormat(dev.tollgate.call.WireFormat.OPENAI_RESPONSES, backend -> null);
+        assertThat(((Decision.Routed) Router.decide(plain, tables, NOW)).candidates()).hasSize(2);
+    }
 }

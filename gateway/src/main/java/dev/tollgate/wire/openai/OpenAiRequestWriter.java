@@ -106,8 +106,8 @@ public final class OpenAiRequestWriter {
 
     /** {@code reasoning_effort}: an OpenAI call's as it came; an Anthropic call's effort or thinking budget mapped. */
     private static String effort(CanonicalRequest r) {
-        if (r.source() == WireFormat.OPENAI_CHAT) {
-            return r.effort();
+        if (r.source() == WireFormat.OPENAI_CHAT || r.source() == WireFormat.OPENAI_RESPONSES) {
+            return r.effort(); // OpenAI's own vocabulary
         }
         if (r.thinking() instanceof ThinkingConfig.Disabled) {
             return null;
