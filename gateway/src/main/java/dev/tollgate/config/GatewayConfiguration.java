@@ -265,6 +265,7 @@ public class GatewayConfiguration {
                 .route("chat-completions", r -> r.path("/v1/chat/completions").and().method(HttpMethod.POST)
                         .uri("no://op"))
                 .route("messages", r -> r.path("/v1/messages").and().method(HttpMethod.POST).uri("no://op"))
+                .route("embeddings", r -> r.path("/v1/embeddings").and().method(HttpMethod.POST).uri("no://op"))
                 .build();
     }
 

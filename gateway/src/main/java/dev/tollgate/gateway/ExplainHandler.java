@@ -7,7 +7,9 @@ import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
+import dev.tollgate.api.ApiError;
 import dev.tollgate.call.CallRequest;
+import dev.tollgate.wire.openai.EmbeddingsRequest;
 import dev.tollgate.wire.Codecs;
 import dev.tollgate.api.DecisionJson;
 import dev.tollgate.auth.Principal;
@@ -37,6 +39,10 @@ public final class ExplainHandler {
 
     private final BodyWork work;
 
+    /** The query parameter naming the endpoint a body is for, and its one value. */
+    static final String ENDPOINT = "endpoint";
+    static final String EMBEDDINGS = "embeddings";
+
     /**
      * @param health the backends' health now (routing excludes unavailable ones, and says so)
      * @param work   where a large body is parsed and counted
@@ -53,12 +59,29 @@ public final class ExplainHandler {
         this.maxBytes = maxBytes;
     }
 
+    /**
+     * The body in the format of the endpoint it would be sent to: {@code ?endpoint=embeddings} for an embeddings body
+     * (its {@code input} alone does not say which endpoint it is for), else a chat body in OpenAI's or Anthropic's
+     * format ({@link Ingress#parse}).
+     */
+    private CallRequest parse(byte[] bytes, ServerRequest request) {
+        String endpoint = request.queryParam(ENDPOINT).orElse(null);
+        if (endpoint == null) {
+            return Ingress.parse(bytes, mapper, request.headers().asHttpHeaders());
+        }
+        if (EMBEDDINGS.equals(endpoint)) {
+            return EmbeddingsRequest.parse(bytes, mapper);
+        }
+        throw ApiError.invalidRequest("invalid_value", ENDPOINT + " must be '" + EMBEDDINGS + "' or absent (a chat "
+                + "body), but was '" + endpoint + "'.", ENDPOINT).exception();
+    }
+
     public Mono<ServerResponse> explain(ServerRequest request) {
         Principal principal = request.exchange().getAttribute(ExchangeAttributes.PRINCIPAL);
         Tables tables = request.exchange().getAttribute(ExchangeAttributes.TABLES);
         return ParseFilter.readBody(request.exchange().getRequest(), maxBytes)
                 .flatMap(bytes -> work.run(request.exchange().getRequest(), bytes.length, () -> {
-                    CallRequest chat = Ingress.parse(bytes, mapper, request.headers().asHttpHeaders());
+                    CallRequest chat = parse(bytes, request);
                     Decision decision = Router.decide(RouteRequests.of(chat, request.headers().asHttpHeaders(),
                             principal, tokens, codecs), tables, health.get(), clock.instant());
                     return mapper.writeValueAsBytes(json.full(decision));

@@ -7,6 +7,7 @@ import dev.tollgate.call.CallRequest;
 import dev.tollgate.call.WireFormat;
 import dev.tollgate.wire.anthropic.MessagesRequest;
 import dev.tollgate.wire.openai.ChatRequest;
+import dev.tollgate.wire.openai.EmbeddingsRequest;
 import tools.jackson.databind.ObjectMapper;
 
 /** The endpoints that take calls, and the wire format each speaks: errors on them come in that format's shape. */
@@ -15,16 +16,32 @@ public final class Ingress {
     public static final String CHAT_PATH = "/v1/chat/completions";
     public static final String MESSAGES_PATH = "/v1/messages";
     public static final String COUNT_TOKENS_PATH = "/v1/messages/count_tokens";
+    public static final String EMBEDDINGS_PATH = "/v1/embeddings";
     /** The header naming the version of Anthropic's API a client speaks. */
     public static final String ANTHROPIC_VERSION = "anthropic-version";
 
     private Ingress() {
     }
 
-    /** The wire format of a path: Anthropic's for the Messages API, OpenAI's for everything else. */
+    /**
+     * The wire format of a path: Anthropic's for the Messages API, OpenAI Embeddings for {@value #EMBEDDINGS_PATH},
+     * OpenAI's Chat Completions for everything else.
+     */
     public static WireFormat format(String path) {
-        return path.startsWith(MESSAGES_PATH) && (path.length() == MESSAGES_PATH.length()
-                || path.charAt(MESSAGES_PATH.length()) == '/') ? WireFormat.ANTHROPIC_MESSAGES : WireFormat.OPENAI_CHAT;
+        if (path.startsWith(MESSAGES_PATH) && (path.length() == MESSAGES_PATH.length()
+                || path.charAt(MESSAGES_PATH.length()) == '/')) {
+            return WireFormat.ANTHROPIC_MESSAGES;
+        }
+        return EMBEDDINGS_PATH.equals(path) ? WireFormat.OPENAI_EMBEDDINGS : WireFormat.OPENAI_CHAT;
+    }
+
+    /** A call's body read in the format of the endpoint it came to. */
+    public static CallRequest parseCall(byte[] body, ObjectMapper mapper, WireFormat format) {
+        return switch (format) {
+            case OPENAI_CHAT -> ChatRequest.parse(body, mapper);
+            case ANTHROPIC_MESSAGES -> MessagesRequest.parse(body, mapper, false);
+            case OPENAI_EMBEDDINGS -> EmbeddingsRequest.parse(body, mapper);
+        };
     }
 
     public static WireFormat format(ServerWebExchange exchange) {
@@ -42,6 +59,6 @@ public final class Ingress {
 
     /** Whether the path takes a call (routed, admitted, forwarded and metered). */
     public static boolean isCall(String path) {
-        return CHAT_PATH.equals(path) || MESSAGES_PATH.equals(path);
+        return CHAT_PATH.equals(path) || MESSAGES_PATH.equals(path) || EMBEDDINGS_PATH.equals(path);
     }
 }

@@ -23,7 +23,7 @@ import tools.jackson.databind.ObjectMapper;
 /**
  * Reads the request body once, refusing more than {@code tollgate.limits.max-body-size} (413, before reading
  * when Content-Length already says so), and parses it in its endpoint's wire format ({@link ChatRequest},
- * {@link MessagesRequest}). A large body is parsed and its
+ * {@link MessagesRequest}, {@link dev.tollgate.wire.openai.EmbeddingsRequest}). A large body is parsed and its
  * prompt tokens counted (for routing, which comes next) off the event loop ({@link BodyWork}). Thread-safe.
  */
 public final class ParseFilter implements GlobalFilter, Ordered {
@@ -71,8 +71,7 @@ public final class ParseFilter implements GlobalFilter, Ordered {
      * event loop, they are kept in the request and routing does not count them again.
      */
     private CallRequest parse(byte[] bytes, WireFormat format) {
-        CallRequest request = format == WireFormat.ANTHROPIC_MESSAGES ? MessagesRequest.parse(bytes, mapper, false)
-                : ChatRequest.parse(bytes, mapper);
+        CallRequest request = Ingress.parseCall(bytes, mapper, format);
         if (work.offLoop(bytes.length)) {
             request.promptTokens(tokens);
         }

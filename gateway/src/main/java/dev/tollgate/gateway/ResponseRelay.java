@@ -326,12 +326,14 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
                     null, Outcome.UPSTREAM_ERROR, retryAfter);
         }
         AttemptOutcome kind = status == 429 ? AttemptOutcome.HTTP_429 : AttemptOutcome.HTTP_4XX;
-        byte[] raw = bytes != null && reader.format() == client ? bytes : null;
+        // an error body in the client's own shape goes to it as the backend sent it (an embeddings call's errors are
+        // OpenAI's, as its backend's are)
+        byte[] raw = bytes != null && reader.format().openAiErrors() == client.openAiErrors() ? bytes : null;
         if (error != null) {
-            ApiError passed = reader.format() == WireFormat.ANTHROPIC_MESSAGES
-                    ? fromAnthropic(status, error)
-                    : new ApiError(status, error.type() != null ? error.type() : ApiError.INVALID_REQUEST,
-                            error.code(), upstreamMessage, error.param());
+            ApiError passed = reader.format().openAiErrors()
+                    ? new ApiError(status, error.type() != null ? error.type() : ApiError.INVALID_REQUEST,
+                            error.code(), upstreamMessage, error.param())
+                    : fromAnthropic(status, error);
             return new UpstreamException(kind, status, passed, raw, Outcome.UPSTREAM_CLIENT_ERROR, retryAfter);
         }
         return new UpstreamException(kind, status, new ApiError(status, ApiError.INVALID_REQUEST, "upstream_error", "Provider '"

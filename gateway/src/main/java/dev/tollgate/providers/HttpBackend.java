@@ -16,7 +16,8 @@ import reactor.netty.http.client.HttpClient;
 /**
  * A provider's HTTP API, over a pooled Reactor Netty client built once: any OpenAI-compatible Chat Completions API
  * ({@code type: openai}: OpenAI, Azure OpenAI v1, DeepSeek, Groq, Together, Mistral, DeepInfra, vLLM, Ollama,
- * llama.cpp, ...; {@code POST <base-url>/chat/completions}) or Anthropic's Messages API ({@code type: anthropic};
+ * llama.cpp, ...; {@code POST <base-url>/chat/completions}, and for an embeddings call
+ * {@code POST <base-url>/embeddings}) or Anthropic's Messages API ({@code type: anthropic};
  * {@code POST <base-url>/messages} with {@code x-api-key} and {@code anthropic-version}). The URL and the provider's
  * key come from configuration only; of the client's own headers only those the settings name are passed on (never
  * its gateway key, which the rules refuse to name). The response body is handed on chunk by chunk, never
@@ -28,6 +29,7 @@ final class HttpBackend implements Backend {
     private final String priceTable;
     private final HttpClient client;
     private final String url;
+    private final String embeddingsUrl;
 
     private final List<String> forwardHeaders;
     private final WireFormat format;
@@ -40,7 +42,16 @@ final class HttpBackend implements Backend {
         String root = config.baseUrl().endsWith("/") ? config.baseUrl().substring(0, config.baseUrl().length() - 1)
                 : config.baseUrl();
         boolean anthropic = format == WireFormat.ANTHROPIC_MESSAGES;
-        this.url = URI.create(root + (anthropic ? "/messages" : "/chat/completions")).toString();
+        this.url = URI.create(root + switch (format) {
+            case OPENAI_CHAT -> "/chat/completions";
+            case ANTHROPIC_MESSAGES -> "/messages";
+            case OPENAI_EMBEDDINGS -> throw new IllegalArgumentException("no backend speaks only the embeddings API");
+        }).toString();
+        // Anthropic's API has no embeddings endpoint: routing never sends an embeddings call there
+        this.embeddingsUrl = switch (format) {
+            case OPENAI_CHAT, OPENAI_EMBEDDINGS -> URI.create(root + "/embeddings").toString();
+            case ANTHROPIC_MESSAGES -> null;
+        };
         String keyHeader = config.apiKeyHeader();
         String key = config.apiKey();
         Map<String, String> extra = config.headers();
@@ -82,8 +93,15 @@ final class HttpBackend implements Backend {
     @Override
     public <T> Flux<T> exchange(UpstreamCall call, UpstreamHandler<T> handler) {
         byte[] body = call.body();
+        String target = url;
+        if (call.request().format() == WireFormat.OPENAI_EMBEDDINGS) {
+            if (embeddingsUrl == null) {
+                return Flux.error(new IllegalStateException("backend '" + id + "' has no embeddings API"));
+            }
+            target = embeddingsUrl;
+        }
         return client.post()
-                .uri(url)
+                .uri(target)
                 .send((request, out) -> {
                     Forwarding.copy(forwardHeaders, call, request.requestHeaders());
                     return out.send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)));

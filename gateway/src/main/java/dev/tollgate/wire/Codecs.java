@@ -13,6 +13,7 @@ import dev.tollgate.wire.anthropic.AnthropicRequestWriter;
 import dev.tollgate.wire.anthropic.AnthropicWire;
 import dev.tollgate.wire.anthropic.MessagesRequest;
 import dev.tollgate.wire.openai.ChatRequest;
+import dev.tollgate.wire.openai.EmbeddingsRequest;
 import dev.tollgate.wire.openai.OpenAiRequestWriter;
 import dev.tollgate.wire.openai.OpenAiWire;
 import tools.jackson.databind.ObjectMapper;
@@ -37,6 +38,7 @@ public final class Codecs {
         this.anthropic = new AnthropicWire(mapper);
         readers.put(WireFormat.OPENAI_CHAT, openAi);
         readers.put(WireFormat.ANTHROPIC_MESSAGES, anthropic);
+        readers.put(WireFormat.OPENAI_EMBEDDINGS, openAi); // its usage object is read like a chat answer's
     }
 
     public ObjectMapper mapper() {
@@ -62,6 +64,10 @@ public final class Codecs {
      */
     public byte[] upstreamBody(CallRequest request, WireFormat backend, String upstreamModel,
             OutputCapField capField, int outputCap, int modelMaxOutput) {
+        if (request instanceof EmbeddingsRequest embeddings) {
+            // never translated: an OpenAI-compatible backend serves the embeddings API as the client spoke it
+            return embeddings.upstreamBody(upstreamModel);
+        }
         if (request.format() == backend) {
             if (request instanceof ChatRequest chat) {
                 return openAi.upstreamBody(chat, upstreamModel, capField, outputCap);
@@ -87,6 +93,9 @@ public final class Codecs {
      * it can.
      */
     public ApiError untranslatable(CallRequest request, WireFormat backend) {
+        if (request.format() == WireFormat.OPENAI_EMBEDDINGS) {
+            return embeddingsUnservable(backend);
+        }
         if (request.format() == backend) {
             return null;
         }
@@ -97,9 +106,24 @@ public final class Codecs {
         }
     }
 
-    /** Translates a backend's answers into the client's format; null when the two formats are the same. */
+    /**
+     * Why a backend speaking {@code backend} cannot serve an embeddings call, or null when it can: only an
+     * OpenAI-compatible backend has the embeddings API; Anthropic's has none.
+     */
+    static ApiError embeddingsUnservable(WireFormat backend) {
+        return switch (backend) {
+            case OPENAI_CHAT, OPENAI_EMBEDDINGS -> null;
+            case ANTHROPIC_MESSAGES -> ApiError.invalidRequest("unsupported_endpoint", "Anthropic's API has no "
+                    + "embeddings endpoint: an embeddings call goes only to an OpenAI-compatible backend.", "model");
+        };
+    }
+
+    /**
+     * Translates a backend's answers into the client's format; null when the two formats are the same, and for an
+     * embeddings call, whose answer always passes through untouched.
+     */
     public Translator translator(WireFormat backend, WireFormat client) {
-        if (backend == client) {
+        if (backend == client || client == WireFormat.OPENAI_EMBEDDINGS) {
             return null;
         }
         return new Translator() {

@@ -35,7 +35,7 @@ public final class ErrorBodies {
 
     /** The error's JSON body in {@code format}. */
     public static byte[] json(ApiError error, WireFormat format) {
-        if (format != WireFormat.ANTHROPIC_MESSAGES) {
+        if (format.openAiErrors()) {
             return error.toJson();
         }
         int status = status(error, format);
@@ -46,8 +46,7 @@ public final class ErrorBodies {
     /** A stream's closing error event in {@code format} (the stream broke after its first byte). */
     public static byte[] streamEvent(ApiError error, WireFormat format) {
         String json = new String(json(error, format), StandardCharsets.UTF_8);
-        String event = format == WireFormat.ANTHROPIC_MESSAGES ? "event: error\ndata: " + json + "\n\n"
-                : "data: " + json + "\n\n";
+        String event = format.openAiErrors() ? "data: " + json + "\n\n" : "event: error\ndata: " + json + "\n\n";
         return event.getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -52,10 +52,17 @@ public final class StreamTranslator {
         this.client = Objects.requireNonNull(client, "client");
         this.servedModel = Objects.requireNonNull(servedModel, "servedModel");
         this.clock = clock;
-        this.decoder = backend == WireFormat.OPENAI_CHAT ? new OpenAiStreamDecoder() : new AnthropicStreamDecoder();
-        this.encoder = client == WireFormat.OPENAI_CHAT
-                ? new OpenAiStreamEncoder(servedModel, clock.instant().getEpochSecond(), clientWantsUsage)
-                : new AnthropicStreamEncoder(servedModel);
+        this.decoder = switch (backend) {
+            case OPENAI_CHAT -> new OpenAiStreamDecoder();
+            case ANTHROPIC_MESSAGES -> new AnthropicStreamDecoder();
+            case OPENAI_EMBEDDINGS -> throw notTranslated();
+        };
+        this.encoder = switch (client) {
+            case OPENAI_CHAT -> new OpenAiStreamEncoder(servedModel, clock.instant().getEpochSecond(),
+                    clientWantsUsage);
+            case ANTHROPIC_MESSAGES -> new AnthropicStreamEncoder(servedModel);
+            case OPENAI_EMBEDDINGS -> throw notTranslated();
+        };
         this.sink = event -> {
             if (event instanceof StreamEvent.MessageStart s) {
                 usage = s.usage();
@@ -116,12 +123,22 @@ public final class StreamTranslator {
      * @throws dev.tollgate.api.GatewayException a 502 when the body is not an answer of the backend's format
      */
     public byte[] translateResponse(byte[] body) {
-        CallResponse response = backend == WireFormat.OPENAI_CHAT ? OpenAiResponses.read(body)
-                : AnthropicResponses.read(body);
+        CallResponse response = switch (backend) {
+            case OPENAI_CHAT -> OpenAiResponses.read(body);
+            case ANTHROPIC_MESSAGES -> AnthropicResponses.read(body);
+            case OPENAI_EMBEDDINGS -> throw notTranslated();
+        };
         usage = response.usage();
-        return client == WireFormat.OPENAI_CHAT
-                ? OpenAiResponses.write(response, servedModel, clock.instant().getEpochSecond())
-                : AnthropicResponses.write(response, servedModel);
+        return switch (client) {
+            case OPENAI_CHAT -> OpenAiResponses.write(response, servedModel, clock.instant().getEpochSecond());
+            case ANTHROPIC_MESSAGES -> AnthropicResponses.write(response, servedModel);
+            case OPENAI_EMBEDDINGS -> throw notTranslated();
+        };
+    }
+
+    /** Embeddings pass through untouched: nothing ever translates them ({@code Codecs#translator} gives none). */
+    private static IllegalArgumentException notTranslated() {
+        return new IllegalArgumentException("OpenAI Embeddings answers are never translated");
     }
 
     /** An upstream error body ({@code status} as the upstream answered) in the client's format; same status. */
@@ -134,13 +151,12 @@ public final class StreamTranslator {
 
     /** An error body of {@code format} as (status, type in that format, code, message, param). */
     public static ApiError readError(WireFormat format, int status, byte[] body) {
-        return format == WireFormat.OPENAI_CHAT ? OpenAiErrors.read(status, body) : AnthropicErrors.read(status, body);
+        return format.openAiErrors() ? OpenAiErrors.read(status, body) : AnthropicErrors.read(status, body);
     }
 
     /** The body for {@code error} in {@code format}; an error of the other format has its type mapped by status. */
     public static byte[] errorBody(ApiError error, WireFormat format) {
-        return format == WireFormat.OPENAI_CHAT ? OpenAiErrors.fromForeign(error).toJson()
-                : AnthropicErrors.toJson(error);
+        return format.openAiErrors() ? OpenAiErrors.fromForeign(error).toJson() : AnthropicErrors.toJson(error);
     }
 
     private byte[] drain() {

@@ -48,6 +48,8 @@ public final class Untranslatable {
         return switch (target) {
             case ANTHROPIC_MESSAGES -> fromOpenAi(request);
             case OPENAI_CHAT -> fromAnthropic(request);
+            case OPENAI_EMBEDDINGS -> ApiError.invalidRequest("unsupported_endpoint", "A "
+                    + request.source().displayName() + " call cannot be served by the embeddings API.", "model");
         };
     }
 
