@@ -78,14 +78,18 @@ public final class Codecs {
             throw new IllegalArgumentException("no codec for " + request.getClass());
         }
         CanonicalRequest canonical = request.canonical();
-        if (backend == WireFormat.ANTHROPIC_MESSAGES) {
-            // Anthropic requires max_tokens: a budget's cap, else the client's (within the model's limit), else the
-            // model's whole limit
-            Integer asked = request.maxOutputTokens();
-            int cap = outputCap > 0 ? outputCap : asked != null ? Math.min(asked, modelMaxOutput) : modelMaxOutput;
-            return AnthropicRequestWriter.write(canonical, upstreamModel, cap);
-        }
-        return OpenAiRequestWriter.write(canonical, upstreamModel, capField, outputCap, request.stream());
+        return switch (backend) {
+            case ANTHROPIC_MESSAGES -> {
+                // Anthropic requires max_tokens: a budget's cap, else the client's (within the model's limit), else
+                // the model's whole limit
+                Integer asked = request.maxOutputTokens();
+                int cap = outputCap > 0 ? outputCap : asked != null ? Math.min(asked, modelMaxOutput) : modelMaxOutput;
+                yield AnthropicRequestWriter.write(canonical, upstreamModel, cap);
+            }
+            case OPENAI_CHAT -> OpenAiRequestWriter.write(canonical, upstreamModel, capField, outputCap,
+                    request.stream());
+            case OPENAI_EMBEDDINGS -> throw new IllegalArgumentException("no backend speaks only the embeddings API");
+        };
     }
 
     /**
