@@ -9,6 +9,7 @@ import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
+import dev.tollgate.pricing.Capability;
 import dev.tollgate.pricing.PriceRow;
 import dev.tollgate.pricing.PricedModel;
 import dev.tollgate.routing.Offering;
@@ -20,11 +21,20 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * {@code GET /v1/models}: OpenAI's list shape, one entry per model id an enabled backend offers, with a
- * {@code tollgate} extension field: limits, capabilities, and each offering's provider and prices in force now
+ * {@code tollgate} extension field: limits, capabilities, the call endpoints the model serves ({@code endpoints}:
+ * {@code chat}, {@code messages} and {@code responses} for a chat model, {@code embeddings} for an embedding model), and each offering's provider and prices in force now
  * (USD per 1M tokens, as exact decimal strings) with their source and effective date. A model without a price in
  * force is listed with {@code "priced": false}: calls to it are refused, never billed at $0. Thread-safe.
  */
 public final class ModelsHandler {
+
+    /**
+     * The call endpoints a chat model serves: Chat Completions, the Messages API and the Responses API, each reaching
+     * every chat model (translated when the backend speaks another format).
+     */
+    static final List<String> CHAT_ENDPOINTS = List.of("chat", "messages", "responses");
+    /** The one endpoint an embedding model serves. */
+    static final List<String> EMBEDDING_ENDPOINTS = List.of("embeddings");
 
     private final ObjectMapper mapper;
     private final Clock clock;
@@ -53,6 +63,10 @@ public final class ModelsHandler {
         ext.put("context_window", first.contextWindow()).put("max_output_tokens", first.maxOutputTokens());
         ArrayNode caps = ext.putArray("capabilities");
         first.capabilities().forEach(c -> caps.add(c.yamlName()));
+        ArrayNode endpoints = ext.putArray("endpoints");
+        for (String endpoint : first.supports(Capability.EMBEDDINGS) ? EMBEDDING_ENDPOINTS : CHAT_ENDPOINTS) {
+            endpoints.add(endpoint);
+        }
         ArrayNode providers = ext.putArray("providers");
         for (Offering o : offerings) {
             ObjectNode p = providers.addObject();

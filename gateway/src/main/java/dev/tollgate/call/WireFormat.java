@@ -20,7 +20,13 @@ public enum WireFormat {
      * Google's Gemini API ({@code models/{model}:generateContent} and {@code :streamGenerateContent?alt=sse}): a
      * backend format only, no client speaks it to the gateway.
      */
-    GEMINI("gemini", "Google Gemini");
+    GEMINI("gemini", "Google Gemini"),
+    /**
+     * OpenAI Embeddings ({@code POST /v1/embeddings}): a call format only, never a backend's. Every OpenAI-compatible
+     * backend ({@link #OPENAI_CHAT}) serves it at {@code <base-url>/embeddings}; it is never translated (vectors of
+     * one model are not another's), so the client's bytes go out and the answer comes back untouched.
+     */
+    OPENAI_EMBEDDINGS("openai-embeddings", "OpenAI Embeddings");
 
     private final String label;
     private final String displayName;
@@ -38,10 +44,22 @@ public enum WireFormat {
     /**
      * The format a call of {@code client} is sent in to a backend that speaks {@code primary}, and also serves the
      * Responses API natively when {@code responses} is true: a Responses call passes through to such a backend; any
-     * other pair is the backend's own format (translated when it is not the client's).
+     * other pair is the backend's own format (translated when it is not the client's, except an embeddings call,
+     * which only an OpenAI-compatible backend serves and which is never translated: see {@code Codecs}).
      */
     public static WireFormat forCall(WireFormat client, WireFormat primary, boolean responses) {
         return client == OPENAI_RESPONSES && responses ? OPENAI_RESPONSES : primary;
+    }
+
+    /**
+     * Whether errors on this format's endpoint come in OpenAI's shape ({@code {"error":{...}}}): all OpenAI formats;
+     * not Anthropic's, nor Google's.
+     */
+    public boolean openAiErrors() {
+        return switch (this) {
+            case OPENAI_CHAT, OPENAI_RESPONSES, OPENAI_EMBEDDINGS -> true;
+            case ANTHROPIC_MESSAGES, GEMINI -> false;
+        };
     }
 
     /** The short name used in configuration, docs and the route header. */

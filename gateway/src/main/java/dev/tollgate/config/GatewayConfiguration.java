@@ -266,6 +266,7 @@ public class GatewayConfiguration {
                         .uri("no://op"))
                 .route("messages", r -> r.path("/v1/messages").and().method(HttpMethod.POST).uri("no://op"))
                 .route("responses", r -> r.path("/v1/responses").and().method(HttpMethod.POST).uri("no://op"))
+                .route("embeddings", r -> r.path("/v1/embeddings").and().method(HttpMethod.POST).uri("no://op"))
                 .build();
     }
 

@@ -15,7 +15,6 @@ import org.springframework.web.server.ServerWebExchange;
 
 import dev.tollgate.api.ApiError;
 import dev.tollgate.call.CallRequest;
-import dev.tollgate.call.WireFormat;
 import dev.tollgate.api.GatewayException;
 import dev.tollgate.auth.Principal;
 import dev.tollgate.budget.AdmitRequest;
@@ -132,9 +131,10 @@ public final class AdmissionFilter implements GlobalFilter, Ordered {
                 .flatMap(result -> {
                     HttpHeaders headers = exchange.getResponse().getHeaders();
                     budgetHeaders(headers, result.budgets());
+                    // Anthropic's clients read rate-limit resets as times, OpenAI's as durations
                     RateHeaders.set(headers, result.rates(), switch (Ingress.format(exchange)) {
                         case ANTHROPIC_MESSAGES -> now; // anthropic-ratelimit-* headers too
-                        case OPENAI_CHAT, OPENAI_RESPONSES, GEMINI -> null;
+                        case OPENAI_CHAT, OPENAI_RESPONSES, OPENAI_EMBEDDINGS, GEMINI -> null;
                     });
                     metrics.observed(p.team(), applicable, result);
                     if (!result.admitted()) {

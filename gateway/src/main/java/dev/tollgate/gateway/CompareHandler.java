@@ -90,7 +90,7 @@ public final class CompareHandler {
         Integer output;
         JsonNode root = tree(bytes);
         if (root.has("messages") || root.has("input")) { // a call: Chat Completions, Messages or Responses
-            CallRequest chat = Ingress.parse(bytes, mapper, http.headers().asHttpHeaders());
+            CallRequest chat = ExplainHandler.parse(bytes, mapper, http);
             route = RouteRequests.of(chat, http.headers().asHttpHeaders(), principal, tokens, codecs);
             input = chat.promptTokens(tokens);
             output = chat.maxOutputTokens();

@@ -3,10 +3,12 @@ package dev.tollgate.gateway;
 import java.time.Clock;
 import java.util.function.Supplier;
 
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
+import dev.tollgate.api.ApiError;
 import dev.tollgate.call.CallRequest;
 import dev.tollgate.wire.Codecs;
 import dev.tollgate.api.DecisionJson;
@@ -37,6 +39,9 @@ public final class ExplainHandler {
 
     private final BodyWork work;
 
+    /** The query parameter naming the endpoint a body is for. */
+    static final String ENDPOINT = "endpoint";
+
     /**
      * @param health the backends' health now (routing excludes unavailable ones, and says so)
      * @param work   where a large body is parsed and counted
@@ -53,12 +58,17 @@ public final class ExplainHandler {
         this.maxBytes = maxBytes;
     }
 
+    /** The body in the format of the endpoint it would be sent to ({@link Ingress#parse(byte[], ObjectMapper, HttpHeaders, String)}). */
+    static CallRequest parse(byte[] bytes, ObjectMapper mapper, ServerRequest request) {
+        return Ingress.parse(bytes, mapper, request.headers().asHttpHeaders(), request.queryParam(ENDPOINT).orElse(null));
+    }
+
     public Mono<ServerResponse> explain(ServerRequest request) {
         Principal principal = request.exchange().getAttribute(ExchangeAttributes.PRINCIPAL);
         Tables tables = request.exchange().getAttribute(ExchangeAttributes.TABLES);
         return ParseFilter.readBody(request.exchange().getRequest(), maxBytes)
                 .flatMap(bytes -> work.run(request.exchange().getRequest(), bytes.length, () -> {
-                    CallRequest chat = Ingress.parse(bytes, mapper, request.headers().asHttpHeaders());
+                    CallRequest chat = parse(bytes, mapper, request);
                     Decision decision = Router.decide(RouteRequests.of(chat, request.headers().asHttpHeaders(),
                             principal, tokens, codecs), tables, health.get(), clock.instant());
                     return mapper.writeValueAsBytes(json.full(decision));

@@ -3,10 +3,12 @@ package dev.tollgate.gateway;
 import org.springframework.http.HttpHeaders;
 import org.springframework.web.server.ServerWebExchange;
 
+import dev.tollgate.api.ApiError;
 import dev.tollgate.call.CallRequest;
 import dev.tollgate.call.WireFormat;
 import dev.tollgate.wire.anthropic.MessagesRequest;
 import dev.tollgate.wire.openai.ChatRequest;
+import dev.tollgate.wire.openai.EmbeddingsRequest;
 import dev.tollgate.wire.responses.ResponsesRequest;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
@@ -20,6 +22,7 @@ public final class Ingress {
     public static final String MESSAGES_PATH = "/v1/messages";
     public static final String RESPONSES_PATH = "/v1/responses";
     public static final String COUNT_TOKENS_PATH = "/v1/messages/count_tokens";
+    public static final String EMBEDDINGS_PATH = "/v1/embeddings";
     /** The header naming the version of Anthropic's API a client speaks. */
     public static final String ANTHROPIC_VERSION = "anthropic-version";
 
@@ -28,13 +31,16 @@ public final class Ingress {
 
     /**
      * The wire format of a path: Anthropic's for the Messages API, OpenAI's Responses format for the Responses API,
-     * OpenAI's Chat Completions format for everything else.
+     * OpenAI Embeddings for {@value #EMBEDDINGS_PATH}, OpenAI's Chat Completions format for everything else.
      */
     public static WireFormat format(String path) {
         if (under(path, MESSAGES_PATH)) {
             return WireFormat.ANTHROPIC_MESSAGES;
         }
-        return under(path, RESPONSES_PATH) ? WireFormat.OPENAI_RESPONSES : WireFormat.OPENAI_CHAT;
+        if (under(path, RESPONSES_PATH)) {
+            return WireFormat.OPENAI_RESPONSES;
+        }
+        return EMBEDDINGS_PATH.equals(path) ? WireFormat.OPENAI_EMBEDDINGS : WireFormat.OPENAI_CHAT;
     }
 
     /** Whether {@code path} is {@code root} or below it. */
@@ -57,6 +63,27 @@ public final class Ingress {
             return MessagesRequest.parse(body, mapper, false);
         }
         return isResponsesBody(body, mapper) ? ResponsesRequest.parse(body, mapper) : ChatRequest.parse(body, mapper);
+    }
+
+    /**
+     * A request body for {@code POST /v1/route/explain} or {@code /v1/cost/compare} in the format {@code endpoint}
+     * names ({@code chat}, {@code messages}, {@code responses} or {@code embeddings}: an embeddings body needs it,
+     * its {@code input} alone does not say which endpoint it is for); when null, told from the request
+     * ({@link #parse(byte[], ObjectMapper, HttpHeaders)}). Any other name is a 400.
+     */
+    public static CallRequest parse(byte[] body, ObjectMapper mapper, HttpHeaders headers, String endpoint) {
+        if (endpoint == null) {
+            return parse(body, mapper, headers);
+        }
+        WireFormat format = switch (endpoint) {
+            case "chat" -> WireFormat.OPENAI_CHAT;
+            case "messages" -> WireFormat.ANTHROPIC_MESSAGES;
+            case "responses" -> WireFormat.OPENAI_RESPONSES;
+            case "embeddings" -> WireFormat.OPENAI_EMBEDDINGS;
+            default -> throw ApiError.invalidRequest("invalid_value", "endpoint must be 'chat', 'messages', "
+                    + "'responses', 'embeddings' or absent, but was '" + endpoint + "'.", "endpoint").exception();
+        };
+        return parseCall(body, mapper, format);
     }
 
     /** Whether a JSON object has a top-level {@code input} and no {@code messages} (top-level names only are read). */
@@ -83,7 +110,8 @@ public final class Ingress {
 
     /** Whether the path takes a call (routed, admitted, forwarded and metered). */
     public static boolean isCall(String path) {
-        return CHAT_PATH.equals(path) || MESSAGES_PATH.equals(path) || RESPONSES_PATH.equals(path);
+        return CHAT_PATH.equals(path) || MESSAGES_PATH.equals(path) || RESPONSES_PATH.equals(path)
+                || EMBEDDINGS_PATH.equals(path);
     }
 
     /** Parses a call's body in its endpoint's format. */
@@ -92,6 +120,7 @@ public final class Ingress {
             case OPENAI_CHAT -> ChatRequest.parse(body, mapper);
             case ANTHROPIC_MESSAGES -> MessagesRequest.parse(body, mapper, false);
             case OPENAI_RESPONSES -> ResponsesRequest.parse(body, mapper);
+            case OPENAI_EMBEDDINGS -> EmbeddingsRequest.parse(body, mapper);
             case GEMINI -> throw new IllegalStateException("no ingress speaks " + format.displayName());
         };
     }

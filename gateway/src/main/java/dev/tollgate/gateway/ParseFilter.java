@@ -23,7 +23,8 @@ import tools.jackson.databind.ObjectMapper;
 /**
  * Reads the request body once, refusing more than {@code tollgate.limits.max-body-size} (413, before reading
  * when Content-Length already says so), and parses it in its endpoint's wire format ({@link ChatRequest},
- * {@link MessagesRequest}, {@link dev.tollgate.wire.responses.ResponsesRequest}). A large body is parsed and its
+ * {@link MessagesRequest}, {@link dev.tollgate.wire.responses.ResponsesRequest},
+ * {@link dev.tollgate.wire.openai.EmbeddingsRequest}). A large body is parsed and its
  * prompt tokens counted (for routing, which comes next) off the event loop ({@link BodyWork}). Thread-safe.
  */
 public final class ParseFilter implements GlobalFilter, Ordered {

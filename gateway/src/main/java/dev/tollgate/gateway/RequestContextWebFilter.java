@@ -18,7 +18,6 @@ import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 
 import dev.tollgate.api.ApiError;
-import dev.tollgate.call.WireFormat;
 import dev.tollgate.api.GatewayException;
 import dev.tollgate.auth.KeyHasher;
 import dev.tollgate.auth.Principal;
@@ -75,9 +74,11 @@ public final class RequestContextWebFilter implements WebFilter, Ordered {
         String requestId = RequestIds.next(now.toEpochMilli());
         exchange.getAttributes().put(ExchangeAttributes.REQUEST_ID, requestId);
         exchange.getResponse().getHeaders().set(Headers.REQUEST_ID, requestId);
-        if (Ingress.format(path) == WireFormat.ANTHROPIC_MESSAGES) {
+        switch (Ingress.format(path)) {
             // Anthropic's clients read the request id from this header (their errors name it)
-            exchange.getResponse().getHeaders().set(Headers.ANTHROPIC_REQUEST_ID, requestId);
+            case ANTHROPIC_MESSAGES -> exchange.getResponse().getHeaders().set(Headers.ANTHROPIC_REQUEST_ID, requestId);
+            case OPENAI_CHAT, OPENAI_EMBEDDINGS -> {
+            }
         }
         Tables snapshot = tables.current();
         exchange.getAttributes().put(ExchangeAttributes.TABLES, snapshot);

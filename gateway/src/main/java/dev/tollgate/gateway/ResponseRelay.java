@@ -350,13 +350,16 @@ final class ResponseRelay implements UpstreamHandler<DataBuffer> {
                     null, Outcome.UPSTREAM_ERROR, retryAfter);
         }
         AttemptOutcome kind = status == 429 ? AttemptOutcome.HTTP_429 : AttemptOutcome.HTTP_4XX;
-        byte[] raw = bytes != null && reader.format() == client ? bytes : null;
+        // an error body in the client's own shape goes to it as the backend sent it (an embeddings call's errors are
+        // OpenAI's, as its backend's are)
+        byte[] raw = bytes != null && (reader.format() == client
+                || reader.format().openAiErrors() && client.openAiErrors()) ? bytes : null;
         if (error != null) {
             ApiError passed = switch (reader.format()) {
                 case ANTHROPIC_MESSAGES -> fromAnthropic(status, error);
                 case GEMINI -> GeminiErrors.describe(status, error.type(), error.message());
-                case OPENAI_CHAT, OPENAI_RESPONSES -> new ApiError(status, error.type() != null ? error.type()
-                        : ApiError.INVALID_REQUEST, error.code(), upstreamMessage, error.param());
+                case OPENAI_CHAT, OPENAI_RESPONSES, OPENAI_EMBEDDINGS -> new ApiError(status, error.type() != null
+                        ? error.type() : ApiError.INVALID_REQUEST, error.code(), upstreamMessage, error.param());
             };
             return new UpstreamException(kind, status, passed, raw, Outcome.UPSTREAM_CLIENT_ERROR, retryAfter);
         }

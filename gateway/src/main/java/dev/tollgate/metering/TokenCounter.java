@@ -5,7 +5,7 @@ import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
 
 import dev.tollgate.call.CallRequest;
-import dev.tollgate.call.PromptTokenCounter;
+import dev.tollgate.call.TextTokenCounter;
 
 /**
  * Counts tokens with OpenAI's o200k_base encoding (jtokkit, offline). Exact for current OpenAI models and an
@@ -14,7 +14,7 @@ import dev.tollgate.call.PromptTokenCounter;
  * name, 3 to prime the reply; an image part counts as {@value #IMAGE_TOKENS} tokens (OpenAI's low-detail
  * figure). Thread-safe (jtokkit encodings are).
  */
-public final class TokenCounter implements PromptTokenCounter {
+public final class TokenCounter implements TextTokenCounter {
 
     static final int TOKENS_PER_MESSAGE = 3;
     static final int TOKENS_PER_NAME = 1;
@@ -24,6 +24,7 @@ public final class TokenCounter implements PromptTokenCounter {
     private final Encoding encoding = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.O200K_BASE);
 
     /** Tokens of a piece of text (special tokens counted as text). */
+    @Override
     public int count(String text) {
         return text == null || text.isEmpty() ? 0 : encoding.countTokensOrdinary(text);
     }

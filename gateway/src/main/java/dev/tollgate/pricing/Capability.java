@@ -10,7 +10,12 @@ public enum Capability {
     JSON_SCHEMA("json-schema"),
     STREAMING("streaming"),
     /** Reasons before answering when asked ({@code reasoning_effort}, Anthropic's {@code thinking}). */
-    REASONING("reasoning");
+    REASONING("reasoning"),
+    /**
+     * An embedding model, served at {@code POST /v1/embeddings} only: it has no output tokens (its output price is 0)
+     * and takes no chat call; a chat model takes no embeddings call.
+     */
+    EMBEDDINGS("embeddings");
 
     private final String yamlName;
 
@@ -21,6 +26,15 @@ public enum Capability {
     /** The name used in the YAML tables and in API responses. */
     public String yamlName() {
         return yamlName;
+    }
+
+    /** Every capability's YAML name, comma-separated, for error messages. */
+    public static String yamlNames() {
+        StringBuilder sb = new StringBuilder();
+        for (Capability c : values()) {
+            sb.append(sb.isEmpty() ? "" : ", ").append(c.yamlName);
+        }
+        return sb.toString();
     }
 
     public static Optional<Capability> fromYaml(String name) {

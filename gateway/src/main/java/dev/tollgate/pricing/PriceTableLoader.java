@@ -118,16 +118,32 @@ public final class PriceTableLoader {
         Map<String, YamlNode> f = entry.mapping(MODEL_FIELDS);
         String model = required(entry, f, "model") ? f.get("model").string() : null;
         Integer context = required(entry, f, "context-window") ? f.get("context-window").positiveInt() : null;
-        Integer maxOutput = required(entry, f, "max-output-tokens") ? f.get("max-output-tokens").positiveInt() : null;
         Set<Capability> capabilities = EnumSet.noneOf(Capability.class);
         if (f.containsKey("capabilities")) {
             for (YamlNode c : f.get("capabilities").sequence()) {
                 String name = c.string();
                 if (name != null) {
                     Capability.fromYaml(name).ifPresentOrElse(capabilities::add, () -> c.problem(
-                            "unknown capability '" + name + "'; expected one of tools, vision, json-schema, streaming"));
+                            "unknown capability '" + name + "'; expected one of " + Capability.yamlNames()));
                 }
             }
+        }
+        // An embedding model has no output: no output limit, no output price, and none of a chat model's abilities.
+        boolean embeddings = capabilities.contains(Capability.EMBEDDINGS);
+        if (embeddings && capabilities.size() > 1) {
+            f.get("capabilities").problem("an embedding model (capability embeddings) has no other capability, but "
+                    + "model '" + model + "' also declares " + capabilities.stream().filter(c -> c
+                    != Capability.EMBEDDINGS).map(Capability::yamlName).toList());
+        }
+        Integer maxOutput;
+        if (embeddings) {
+            maxOutput = 0;
+            if (f.containsKey("max-output-tokens")) {
+                f.get("max-output-tokens").problem("an embedding model (capability embeddings) has no output: "
+                        + "leave max-output-tokens out of model '" + model + "'");
+            }
+        } else {
+            maxOutput = required(entry, f, "max-output-tokens") ? f.get("max-output-tokens").positiveInt() : null;
         }
         OutputCapField capField = OutputCapField.MAX_TOKENS;
         if (f.containsKey("output-cap-field")) {
@@ -159,7 +175,7 @@ public final class PriceTableLoader {
             }
             Instant previous = null;
             for (YamlNode priceNode : priceNodes) {
-                PriceRow row = loadPrice(provider, model, context, priceNode);
+                PriceRow row = loadPrice(provider, model, context, priceNode, embeddings);
                 if (row == null) {
                     continue;
                 }
@@ -179,19 +195,37 @@ public final class PriceTableLoader {
                 imageTokens);
     }
 
-    private static PriceRow loadPrice(String provider, String model, Integer contextWindow, YamlNode node) {
+    /** @param embeddings an embedding model's row: output 0, no long-context tier, a running cost of input only */
+    private static PriceRow loadPrice(String provider, String model, Integer contextWindow, YamlNode node,
+            boolean embeddings) {
         Map<String, YamlNode> f = node.mapping(PRICE_FIELDS);
         Instant from = required(node, f, "effective-from") ? f.get("effective-from").instant("effective-from") : null;
         String source = required(node, f, "source") ? f.get("source").string() : null;
         BigDecimal input;
         BigDecimal output;
         boolean listPrice = f.containsKey("input") || f.containsKey("output");
-        boolean runningCost = f.containsKey("usd-per-hour") || f.containsKey("tokens-per-second");
+        boolean runningCost = f.containsKey("usd-per-hour") || f.containsKey("tokens-per-second")
+                || embeddings && f.containsKey("input-tokens-per-second");
         if (listPrice && runningCost) {
             node.problem("a price row has either input/output or usd-per-hour/tokens-per-second, not both");
             return null;
         }
-        if (runningCost) {
+        if (runningCost && embeddings) {
+            // an embedding server only reads: its throughput is input tokens per second, and there is no output
+            BigDecimal perHour = required(node, f, "usd-per-hour") ? f.get("usd-per-hour").decimal("usd-per-hour", 6) : null;
+            if (f.containsKey("tokens-per-second")) {
+                f.get("tokens-per-second").problem("an embedding model has no output tokens: give its throughput as "
+                        + "input-tokens-per-second, not tokens-per-second (model '" + model + "')");
+                return null;
+            }
+            BigDecimal inTps = required(node, f, "input-tokens-per-second")
+                    ? positive(f.get("input-tokens-per-second"), "input-tokens-per-second") : null;
+            if (perHour == null || inTps == null) {
+                return null;
+            }
+            input = perMillionFromRunningCost(perHour, inTps);
+            output = BigDecimal.ZERO;
+        } else if (runningCost) {
             BigDecimal perHour = required(node, f, "usd-per-hour") ? f.get("usd-per-hour").decimal("usd-per-hour", 6) : null;
             BigDecimal outTps = required(node, f, "tokens-per-second")
                     ? positive(f.get("tokens-per-second"), "tokens-per-second") : null;
@@ -208,12 +242,21 @@ public final class PriceTableLoader {
             }
             input = required(node, f, "input") ? f.get("input").decimal("input", MAX_PRICE_SCALE) : null;
             output = required(node, f, "output") ? f.get("output").decimal("output", MAX_PRICE_SCALE) : null;
+            if (embeddings && output != null && output.signum() != 0) {
+                f.get("output").problem("an embedding model (capability embeddings) has no output tokens: output "
+                        + "must be 0, but was " + output.toPlainString() + " for model '" + model + "'");
+                return null;
+            }
         }
         BigDecimal cached = optionalPrice(f, "cached-input", "");
         BigDecimal write = optionalPrice(f, "cache-write", "");
         BigDecimal write1h = optionalPrice(f, "cache-write-1h", "");
         LongContextTier tier = null;
         if (f.containsKey("long-context")) {
+            if (embeddings) {
+                f.get("long-context").problem("an embedding model has no long-context tier (model '" + model + "')");
+                return null;
+            }
             if (runningCost) {
                 f.get("long-context").problem("long-context goes with input/output list prices, not with "
                         + "usd-per-hour (model '" + model + "')");

@@ -18,8 +18,9 @@ import reactor.netty.http.client.HttpClient;
 /**
  * A provider's HTTP API, over a pooled Reactor Netty client built once: any OpenAI-compatible Chat Completions API
  * ({@code type: openai}: OpenAI, Azure OpenAI v1, DeepSeek, Groq, Together, Mistral, DeepInfra, vLLM, Ollama,
- * llama.cpp, ...; {@code POST <base-url>/chat/completions}, and for Responses calls {@code POST <base-url>/responses}
- * when the settings say the backend serves it), Anthropic's Messages API ({@code type: anthropic};
+ * llama.cpp, ...; {@code POST <base-url>/chat/completions}, for Responses calls {@code POST <base-url>/responses}
+ * when the settings say the backend serves it, and for an embeddings call {@code POST <base-url>/embeddings}),
+ * Anthropic's Messages API ({@code type: anthropic};
  * {@code POST <base-url>/messages} with {@code x-api-key} and {@code anthropic-version}) or Google's Gemini API
  * ({@code type: gemini}; {@code POST <base-url>/models/{model}:generateContent}, or
  * {@code :streamGenerateContent?alt=sse}, with {@code x-goog-api-key}). The URL and the provider's
@@ -36,6 +37,8 @@ final class HttpBackend implements Backend {
     private final String url;
     /** {@code <base-url>/responses} for a backend that serves the Responses API, else null. */
     private final String responsesUrl;
+    /** {@code <base-url>/embeddings} for an OpenAI-compatible backend, else null. */
+    private final String embeddingsUrl;
 
     private final List<String> forwardHeaders;
     private final WireFormat format;
@@ -52,11 +55,13 @@ final class HttpBackend implements Backend {
             case OPENAI_CHAT -> "/chat/completions";
             case ANTHROPIC_MESSAGES -> "/messages";
             case GEMINI -> "/models/";
-            case OPENAI_RESPONSES -> throw new IllegalArgumentException("a backend's own format is never "
-                    + format.displayName() + "; an OpenAI backend serves it with responses: true");
+            case OPENAI_RESPONSES, OPENAI_EMBEDDINGS -> throw new IllegalArgumentException("a backend's own format "
+                    + "is never " + format.displayName());
         }).toString();
         this.responsesUrl = config.responses() && format == WireFormat.OPENAI_CHAT
                 ? URI.create(root + "/responses").toString() : null;
+        // Anthropic's API and Gemini's (here) have no embeddings endpoint: routing never sends an embeddings call there
+        this.embeddingsUrl = format == WireFormat.OPENAI_CHAT ? URI.create(root + "/embeddings").toString() : null;
         String keyHeader = config.apiKeyHeader();
         String key = config.apiKey();
         Map<String, String> extra = config.headers();
@@ -103,8 +108,13 @@ final class HttpBackend implements Backend {
     @Override
     public <T> Flux<T> exchange(UpstreamCall call, UpstreamHandler<T> handler) {
         byte[] body = call.body();
+        String target = url(call);
+        if (target == null) {
+            return Flux.error(new IllegalStateException("backend '" + id + "' has no "
+                    + call.request().format().displayName() + " API"));
+        }
         return client.post()
-                .uri(url(call))
+                .uri(target)
                 .send((request, out) -> {
                     Forwarding.copy(forwardHeaders, call, request.requestHeaders());
                     return out.send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)));
@@ -116,16 +126,19 @@ final class HttpBackend implements Backend {
     }
 
     /**
-     * The call's URL: the format's one, {@code <base-url>/responses} for a Responses call to a backend serving it, or
-     * for Gemini {@code <base-url>/models/{model}:generateContent}, or
+     * The call's URL (null when this backend has no such API): the format's one, {@code <base-url>/responses} for a
+     * Responses call to a backend serving it, {@code <base-url>/embeddings} for an embeddings call, or for Gemini {@code <base-url>/models/{model}:generateContent}, or
      * {@code :streamGenerateContent?alt=sse} for a stream (Server-Sent Events; without {@code alt=sse} Gemini
      * streams one JSON array). The model id comes from the price tables, never from the request; it is
      * percent-encoded as a path segment all the same.
      */
     private String url(UpstreamCall call) {
+        if (call.request().format() == WireFormat.OPENAI_EMBEDDINGS) {
+            return embeddingsUrl;
+        }
         return switch (formatFor(call.request().format())) {
             case OPENAI_RESPONSES -> responsesUrl;
-            case OPENAI_CHAT, ANTHROPIC_MESSAGES -> url;
+            case OPENAI_CHAT, ANTHROPIC_MESSAGES, OPENAI_EMBEDDINGS -> url;
             case GEMINI -> url + URLEncoder.encode(call.upstreamModel(), StandardCharsets.UTF_8).replace("+", "%20")
                     + (call.request().stream() ? ":streamGenerateContent?alt=sse" : ":generateContent");
         };

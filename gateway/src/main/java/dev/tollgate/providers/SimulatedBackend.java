@@ -7,7 +7,9 @@ import java.util.List;
 
 import dev.tollgate.call.WireFormat;
 import dev.tollgate.wire.openai.ChatRequest;
+import dev.tollgate.wire.openai.EmbeddingsRequest;
 import dev.tollgate.metering.TokenCounter;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -29,6 +31,9 @@ final class SimulatedBackend implements Backend {
         "price", "and", "quality", "fit", "policy", "while", "metering", "every", "token", "exactly", "so", "teams",
         "see", "what", "they", "spend", "per", "model", "provider", "day"};
     private static final int WORDS_PER_CHUNK = 3;
+    /** Numbers per simulated embedding when the request sets no {@code dimensions}. */
+    static final int EMBEDDING_DIMENSIONS = 8;
+    static final int MAX_EMBEDDING_DIMENSIONS = 4096;
 
     private final String id;
     private final String priceTable;
@@ -68,6 +73,12 @@ final class SimulatedBackend implements Backend {
 
     @Override
     public <T> Flux<T> exchange(UpstreamCall call, UpstreamHandler<T> handler) {
+        if (call.request() instanceof EmbeddingsRequest embeddings) {
+            byte[] bytes = embeddings(embeddings, call);
+            Mono<Void> latency = config.latency().isZero() ? Mono.empty() : Mono.delay(config.latency()).then();
+            return latency.thenMany(Flux.defer(() -> handler.handle(200, "application/json", null,
+                    Flux.just(bytes))));
+        }
         ObjectNode request = (ObjectNode) mapper.readTree(call.body());
         long promptTokens = tokens.count(ChatRequest.parse(call.body(), mapper));
         int cap = request.path("max_completion_tokens").asInt(request.path("max_tokens").asInt(Integer.MAX_VALUE));
@@ -114,6 +125,52 @@ final class SimulatedBackend implements Backend {
         }
         Flux<byte[]> paced = body;
         return latency.thenMany(Flux.defer(() -> handler.handle(200, "text/event-stream", null, paced)));
+    }
+
+    /**
+     * An embeddings answer in OpenAI's shape: per input, a vector of {@code dimensions} (default
+     * {@value #EMBEDDING_DIMENSIONS}, at most {@value #MAX_EMBEDDING_DIMENSIONS}) pseudo-random numbers seeded by the
+     * input, as floats or, with {@code encoding_format: base64}, as little-endian float32 bytes in base64 (as OpenAI
+     * sends them); usage is the gateway's count of the input.
+     */
+    private byte[] embeddings(EmbeddingsRequest request, UpstreamCall call) {
+        JsonNode body = mapper.readTree(call.body());
+        int dimensions = Math.min(MAX_EMBEDDING_DIMENSIONS, body.path("dimensions").asInt(EMBEDDING_DIMENSIONS));
+        boolean base64 = "base64".equals(body.path("encoding_format").asString("float"));
+        JsonNode input = body.path("input");
+        List<JsonNode> inputs = new ArrayList<>();
+        if (input.isArray() && !input.isEmpty() && !input.get(0).isNumber()) {
+            input.forEach(inputs::add);
+        } else {
+            inputs.add(input);
+        }
+        ObjectNode out = mapper.createObjectNode();
+        out.put("object", "list");
+        ArrayNode data = out.putArray("data");
+        for (int i = 0; i < inputs.size(); i++) {
+            ObjectNode item = data.addObject();
+            item.put("object", "embedding").put("index", i);
+            int seed = inputs.get(i).toString().hashCode();
+            java.nio.ByteBuffer packed = java.nio.ByteBuffer.allocate(dimensions * 4)
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            ArrayNode vector = base64 ? null : item.putArray("embedding");
+            for (int d = 0; d < dimensions; d++) {
+                seed = seed * 1103515245 + 12345;
+                float value = ((seed >>> 8) & 0xFFFF) / 32768f - 1f;
+                if (base64) {
+                    packed.putFloat(value);
+                } else {
+                    vector.add(value);
+                }
+            }
+            if (base64) {
+                item.put("embedding", java.util.Base64.getEncoder().encodeToString(packed.array()));
+            }
+        }
+        out.put("model", call.upstreamModel());
+        long prompt = request.promptTokens(tokens);
+        out.putObject("usage").put("prompt_tokens", prompt).put("total_tokens", prompt);
+        return mapper.writeValueAsBytes(out);
     }
 
     private String chunk(String id, long created, String model, java.util.function.Consumer<ObjectNode> delta,

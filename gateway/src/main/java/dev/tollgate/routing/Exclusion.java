@@ -16,6 +16,7 @@ public record Exclusion(String provider, String model, Kind kind, String detail)
         PROVIDER_NOT_ALLOWED("provider not allowed by the team's policy"),
         MODEL_NOT_ALLOWED("model not allowed by the team's policy"),
         ATTRIBUTE_MISMATCH("does not meet the team's data-handling requirement"),
+        ENDPOINT_MISMATCH("serves another endpoint"),
         UNPRICED("unpriced: no price row in force"),
         MISSING_CAPABILITY("lacks a capability the request needs"),
         UNTRANSLATABLE("its wire format cannot carry what the request uses"),

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.RandomAccess;
 import java.util.Set;
 
+import dev.tollgate.call.WireFormat;
 import dev.tollgate.pricing.Capability;
 import dev.tollgate.pricing.PriceRow;
 import dev.tollgate.pricing.QualityTable;
@@ -78,6 +79,9 @@ final class ExclusionList extends AbstractList<Exclusion> implements RandomAcces
         return switch (kind) {
             case PROVIDER_NOT_ALLOWED, MODEL_NOT_ALLOWED -> null;
             case ATTRIBUTE_MISMATCH -> Router.missingAttribute(c.policy().requireAttributes(), m.attributes());
+            case ENDPOINT_MISMATCH -> c.request().format() == WireFormat.OPENAI_EMBEDDINGS
+                    ? "not an embedding model: POST /v1/embeddings takes embedding models only"
+                    : "an embedding model: call it with POST /v1/embeddings";
             case UNPRICED -> "at " + c.now();
             case MISSING_CAPABILITY -> Router.missing(c.needs(), m.capabilities());
             case UNTRANSLATABLE -> o.formatFor(c.request().format()).label() + ": "

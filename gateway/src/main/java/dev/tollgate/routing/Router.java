@@ -24,9 +24,14 @@ import dev.tollgate.pricing.TaskFamily;
  * Scope. An alias ({@code auto}, {@code cheap}, ...) ranges over every offering. A concrete model ranges over its
  * offerings; {@code x-tollgate-provider} or {@code <provider>/<model>} pins one backend; and when the team's
  * policy allows substitution, every offering whose quality for the task is at least the requested model's joins
- * in. Eligibility, checked in this order so that each exclusion names its first reason: provider and model
- * allowed by the team's policy, required data-handling attributes, a price in force, the capabilities the request
- * needs, max_tokens within the model's output limit, prompt + output within the context window, the quality floor
+ * in. An embeddings call ({@link WireFormat#OPENAI_EMBEDDINGS}) is never substituted: vectors of different models are
+ * not interchangeable, so it ranges over the offerings of the model it names (an alias must resolve to one embedding
+ * model, else the call is refused), and its estimate has no output. Eligibility, checked in this order so that each
+ * exclusion names its first reason: provider and model allowed by the team's policy, required data-handling
+ * attributes, the endpoint (an embedding model serves embeddings calls only, a chat model chat calls only), a price
+ * in force, the capabilities the request
+ * needs, max_tokens within the model's output limit, prompt + output within the context window (not for an
+ * embeddings call, whose model's window limits each input and which its backend enforces), the quality floor
  * (alias, header), the team's price ceiling, backend health, and the request's cost ceiling. Order: estimated cost
  * (prompt tokens at the input price plus the expected output at the output price, once per choice {@code n},
  * computed exactly in pico-USD longs), then higher quality, then lower observed time to first byte (from the health snapshot, for the call's kind:
@@ -59,6 +64,9 @@ public final class Router {
             return refused(request, "model_not_found", "The provider '" + pinned
                     + "' named in x-tollgate-provider is not configured or not enabled.", List.of());
         }
+        // An embeddings call ranges over embedding models only, a chat call over chat models only; and since vectors
+        // of different models are not interchangeable, an embeddings call is never substituted (see below).
+        boolean embeddings = request.format() == WireFormat.OPENAI_EMBEDDINGS;
         RouteAlias alias = rules.aliases().get(model);
         TaskFamily task = request.task() != null ? request.task()
                 : alias != null && alias.task() != null ? alias.task()
@@ -90,7 +98,7 @@ public final class Router {
             scope = offerings;
             baselineModel = offerings.get(0).modelId();
             int requestedQuality = quality.score(baselineModel, task);
-            if (policy.allowSubstitution() && pinned == null && !slashPinned
+            if (policy.allowSubstitution() && pinned == null && !slashPinned && !embeddings
                     && requestedQuality != QualityTable.UNKNOWN) {
                 // Any model at least as good for the task may serve; the floor keeps worse ones out.
                 scope = catalog.all();
@@ -102,7 +110,7 @@ public final class Router {
         }
         Set<Capability> needs = needs(request, alias);
         Integer maxOutput = request.maxOutputTokens();
-        int expectedBase = maxOutput != null ? maxOutput
+        int expectedBase = embeddings ? 0 : maxOutput != null ? maxOutput
                 : alias != null ? alias.expectedOutputTokens() : DEFAULT_EXPECTED_OUTPUT_TOKENS;
         long maxCostPico = request.maxCostUsd() == null ? Long.MAX_VALUE
                 : request.maxCostUsd().multiply(PICO).min(BigDecimal.valueOf(Long.MAX_VALUE)).longValue();
@@ -118,6 +126,7 @@ public final class Router {
         for (Capability c : needs) {
             needsMask |= 1L << c.ordinal();
         }
+        long embeddingsBit = 1L << Capability.EMBEDDINGS.ordinal();
         for (int at = 0; at < scope.size(); at++) {
             Offering offering = scope.get(at);
             PricedModel m = offering.model();
@@ -126,6 +135,10 @@ public final class Router {
             int screened = index >= 0 ? screen[index] : 0;
             if (screened != 0) {
                 exclusions.add(at, KINDS[screened - 1]);
+                continue;
+            }
+            if (((offering.capabilityMask() & embeddingsBit) != 0) != embeddings) {
+                exclusions.add(at, Exclusion.Kind.ENDPOINT_MISMATCH);
                 continue;
             }
             PriceRow row = m.rowAt(now);
@@ -150,7 +163,8 @@ public final class Router {
             if (promptTokens < 0) {
                 promptTokens = request.promptTokens().getAsLong();
             }
-            if (promptTokens + expected > m.contextWindow()) {
+            // an embedding model's context window limits each input, not their sum: the backend refuses a longer one
+            if (!embeddings && promptTokens + expected > m.contextWindow()) {
                 exclusions.add(at, Exclusion.Kind.CONTEXT_TOO_SMALL);
                 continue;
             }
@@ -187,6 +201,18 @@ public final class Router {
                     + reasons(exclusions), exclusions);
         }
         Candidate[] candidates = sort(eligible);
+        if (embeddings && alias != null) {
+            String only = candidates[0].offering().modelId();
+            for (Candidate c : candidates) {
+                if (!c.offering().modelId().equals(only)) {
+                    return refused(request, "ambiguous_embedding_model", "The alias '" + model + "' ranges over "
+                            + "several embedding models (" + only + ", " + c.offering().modelId() + ", ...): vectors "
+                            + "of different models are not interchangeable, so an embeddings call names one model.",
+                            exclusions);
+                }
+            }
+            baselineModel = only;
+        }
         return new Decision.Routed(model, List.of(candidates), exclusions,
                 alias != null ? alias.name() : null, task, minQuality, promptTokens,
                 Math.min(expectedBase, candidates[0].offering().model().maxOutputTokens()) * request.choices(),

@@ -15,6 +15,7 @@ import dev.tollgate.wire.anthropic.MessagesRequest;
 import dev.tollgate.wire.gemini.GeminiRequestWriter;
 import dev.tollgate.wire.gemini.GeminiWire;
 import dev.tollgate.wire.openai.ChatRequest;
+import dev.tollgate.wire.openai.EmbeddingsRequest;
 import dev.tollgate.wire.openai.OpenAiRequestWriter;
 import dev.tollgate.wire.openai.OpenAiWire;
 import dev.tollgate.wire.responses.ResponsesRequest;
@@ -44,6 +45,7 @@ public final class Codecs {
         readers.put(WireFormat.ANTHROPIC_MESSAGES, anthropic);
         readers.put(WireFormat.GEMINI, new GeminiWire(mapper));
         readers.put(WireFormat.OPENAI_RESPONSES, new ResponsesWire(mapper));
+        readers.put(WireFormat.OPENAI_EMBEDDINGS, openAi); // its usage object is read like a chat answer's
     }
 
     public ObjectMapper mapper() {
@@ -69,6 +71,10 @@ public final class Codecs {
      */
     public byte[] upstreamBody(CallRequest request, WireFormat backend, String upstreamModel,
             OutputCapField capField, int outputCap, int modelMaxOutput) {
+        if (request instanceof EmbeddingsRequest embeddings) {
+            // never translated: an OpenAI-compatible backend serves the embeddings API as the client spoke it
+            return embeddings.upstreamBody(upstreamModel);
+        }
         if (request.format() == backend) {
             if (request instanceof ChatRequest chat) {
                 return openAi.upstreamBody(chat, upstreamModel, capField, outputCap);
@@ -98,6 +104,7 @@ public final class Codecs {
             // a backend is sent the Responses format only for a Responses call (WireFormat.forCall): passed through
             case OPENAI_RESPONSES -> throw new IllegalArgumentException("a " + request.format().displayName()
                     + " call is never translated to the Responses API");
+            case OPENAI_EMBEDDINGS -> throw new IllegalArgumentException("no backend speaks only the embeddings API");
         };
     }
 
@@ -106,6 +113,9 @@ public final class Codecs {
      * it can.
      */
     public ApiError untranslatable(CallRequest request, WireFormat backend) {
+        if (request.format() == WireFormat.OPENAI_EMBEDDINGS) {
+            return embeddingsUnservable(backend);
+        }
         if (request.format() == backend) {
             return null;
         }
@@ -116,9 +126,29 @@ public final class Codecs {
         }
     }
 
-    /** Translates a backend's answers into the client's format; null when the two formats are the same. */
+    /**
+     * Why a backend speaking {@code backend} cannot serve an embeddings call, or null when it can: only an
+     * OpenAI-compatible backend has the embeddings API; Anthropic's has none, and the Gemini backend serves
+     * generateContent only.
+     */
+    static ApiError embeddingsUnservable(WireFormat backend) {
+        return switch (backend) {
+            case OPENAI_CHAT, OPENAI_EMBEDDINGS -> null;
+            case ANTHROPIC_MESSAGES -> ApiError.invalidRequest("unsupported_endpoint", "Anthropic's API has no "
+                    + "embeddings endpoint: an embeddings call goes only to an OpenAI-compatible backend.", "model");
+            case GEMINI -> ApiError.invalidRequest("unsupported_endpoint", "The gateway's Gemini backend serves "
+                    + "generateContent only: an embeddings call goes only to an OpenAI-compatible backend.", "model");
+            case OPENAI_RESPONSES -> ApiError.invalidRequest("unsupported_endpoint", "An embeddings call goes only "
+                    + "to an OpenAI-compatible backend's embeddings API.", "model");
+        };
+    }
+
+    /**
+     * Translates a backend's answers into the client's format; null when the two formats are the same, and for an
+     * embeddings call, whose answer always passes through untouched.
+     */
     public Translator translator(WireFormat backend, WireFormat client) {
-        if (backend == client) {
+        if (backend == client || client == WireFormat.OPENAI_EMBEDDINGS) {
             return null;
         }
         return new Translator() {

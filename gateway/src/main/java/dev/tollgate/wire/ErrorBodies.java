@@ -31,14 +31,14 @@ public final class ErrorBodies {
             case ANTHROPIC_MESSAGES -> error.status() == 503 && OVERLOADED.contains(error.code()) ? 529
                     : error.status();
             // no client speaks Gemini to the gateway: were one to, it would get OpenAI's shape
-            case OPENAI_CHAT, OPENAI_RESPONSES, GEMINI -> error.status();
+            case OPENAI_CHAT, OPENAI_RESPONSES, OPENAI_EMBEDDINGS, GEMINI -> error.status();
         };
     }
 
     /** The error's JSON body in {@code format}. */
     public static byte[] json(ApiError error, WireFormat format) {
         return switch (format) {
-            case OPENAI_CHAT, OPENAI_RESPONSES, GEMINI -> error.toJson();
+            case OPENAI_CHAT, OPENAI_RESPONSES, OPENAI_EMBEDDINGS, GEMINI -> error.toJson();
             case ANTHROPIC_MESSAGES -> {
                 int status = status(error, format);
                 yield AnthropicErrors.toJson(status == error.status() ? error
@@ -64,7 +64,8 @@ public final class ErrorBodies {
      */
     public static byte[] streamEvent(ApiError error, WireFormat format, int sequenceNumber) {
         String event = switch (format) {
-            case OPENAI_CHAT, GEMINI -> "data: " + new String(json(error, format), StandardCharsets.UTF_8) + "\n\n";
+            case OPENAI_CHAT, OPENAI_EMBEDDINGS, GEMINI -> "data: " + new String(json(error, format),
+                    StandardCharsets.UTF_8) + "\n\n";
             case ANTHROPIC_MESSAGES -> "event: error\ndata: " + new String(json(error, format), StandardCharsets.UTF_8)
                     + "\n\n";
             case OPENAI_RESPONSES -> "event: error\ndata: " + new String(Json.write(g -> {

@@ -63,6 +63,7 @@ public final class StreamTranslator {
             case ANTHROPIC_MESSAGES -> new AnthropicStreamDecoder();
             case GEMINI -> new GeminiStreamDecoder();
             case OPENAI_RESPONSES -> new ResponsesStreamDecoder();
+            case OPENAI_EMBEDDINGS -> throw notTranslated();
         };
         this.encoder = switch (client) {
             case OPENAI_CHAT -> new OpenAiStreamEncoder(servedModel, clock.instant().getEpochSecond(),
@@ -70,6 +71,7 @@ public final class StreamTranslator {
             case ANTHROPIC_MESSAGES -> new AnthropicStreamEncoder(servedModel);
             case OPENAI_RESPONSES -> new ResponsesStreamEncoder(servedModel, clock.instant().getEpochSecond());
             case GEMINI -> throw noIngress(client);
+            case OPENAI_EMBEDDINGS -> throw notTranslated();
         };
         this.sink = event -> {
             if (event instanceof StreamEvent.MessageStart s) {
@@ -136,6 +138,7 @@ public final class StreamTranslator {
             case ANTHROPIC_MESSAGES -> AnthropicResponses.read(body);
             case GEMINI -> GeminiResponses.read(body);
             case OPENAI_RESPONSES -> ResponsesResponses.read(body);
+            case OPENAI_EMBEDDINGS -> throw notTranslated();
         };
         usage = response.usage();
         return switch (client) {
@@ -143,7 +146,13 @@ public final class StreamTranslator {
             case ANTHROPIC_MESSAGES -> AnthropicResponses.write(response, servedModel);
             case OPENAI_RESPONSES -> ResponsesResponses.write(response, servedModel, clock.instant().getEpochSecond());
             case GEMINI -> throw noIngress(client);
+            case OPENAI_EMBEDDINGS -> throw notTranslated();
         };
+    }
+
+    /** Embeddings pass through untouched: nothing ever translates them ({@code Codecs#translator} gives none). */
+    private static IllegalArgumentException notTranslated() {
+        return new IllegalArgumentException("OpenAI Embeddings answers are never translated");
     }
 
     /** An upstream error body ({@code status} as the upstream answered) in the client's format; same status. */
@@ -157,7 +166,7 @@ public final class StreamTranslator {
     /** An error body of {@code format} as (status, type in that format, code, message, param). */
     public static ApiError readError(WireFormat format, int status, byte[] body) {
         return switch (format) {
-            case OPENAI_CHAT, OPENAI_RESPONSES -> OpenAiErrors.read(status, body);
+            case OPENAI_CHAT, OPENAI_RESPONSES, OPENAI_EMBEDDINGS -> OpenAiErrors.read(status, body);
             case ANTHROPIC_MESSAGES -> AnthropicErrors.read(status, body);
             case GEMINI -> GeminiErrors.read(status, body);
         };
@@ -166,7 +175,7 @@ public final class StreamTranslator {
     /** The body for {@code error} in {@code format}; an error of the other format has its type mapped by status. */
     public static byte[] errorBody(ApiError error, WireFormat format) {
         return switch (format) {
-            case OPENAI_CHAT, OPENAI_RESPONSES -> OpenAiErrors.fromForeign(error).toJson();
+            case OPENAI_CHAT, OPENAI_RESPONSES, OPENAI_EMBEDDINGS -> OpenAiErrors.fromForeign(error).toJson();
             case ANTHROPIC_MESSAGES -> AnthropicErrors.toJson(error);
             case GEMINI -> throw noIngress(format);
         };

@@ -50,7 +50,7 @@ public final class Untranslatable {
         if (request.source() == target) {
             return null;
         }
-        if (request.source() == WireFormat.OPENAI_RESPONSES) {
+        if (request.source() == WireFormat.OPENAI_RESPONSES && target != WireFormat.OPENAI_EMBEDDINGS) {
             ApiError refused = fromResponses(request, target);
             return refused != null || target != WireFormat.GEMINI ? refused : toGemini(request);
         }
@@ -59,6 +59,8 @@ public final class Untranslatable {
             case OPENAI_CHAT -> fromAnthropic(request);
             case GEMINI -> toGemini(request);
             case OPENAI_RESPONSES -> never(request, target);
+            case OPENAI_EMBEDDINGS -> ApiError.invalidRequest("unsupported_endpoint", "A "
+                    + request.source().displayName() + " call cannot be served by the embeddings API.", "model");
         };
     }
 

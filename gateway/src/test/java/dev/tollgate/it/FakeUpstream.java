@@ -198,6 +198,50 @@ public final class FakeUpstream implements AutoCloseable {
                 + ",\"completion_tokens\":" + completion + ",\"total_tokens\":" + (prompt + completion) + "}}";
     }
 
+    /**
+     * OpenAI's embeddings endpoint: for each input of the request (a string, an array of strings, an array of token ids
+     * or an array of such arrays), an embedding of three numbers, as floats or, when the request asks
+     * {@code encoding_format: base64}, as base64 of their little-endian float32 bytes (what OpenAI sends); the answer
+     * names the request's model and reports {@code promptTokens}.
+     */
+    public static Behaviour embeddings(long promptTokens) {
+        return (req, res, in) -> res.status(200).header("content-type", "application/json")
+                .sendString(Mono.just(embeddingsAnswer(new String(in, StandardCharsets.UTF_8), promptTokens)));
+    }
+
+    /** The answer {@link #embeddings} gives to {@code requestBody}. */
+    public static String embeddingsAnswer(String requestBody, long promptTokens) {
+        tools.jackson.databind.JsonNode request = JSON.readTree(requestBody);
+        tools.jackson.databind.JsonNode input = request.path("input");
+        int inputs = input.isArray() && !input.isEmpty() && !input.get(0).isNumber() ? input.size() : 1;
+        boolean base64 = "base64".equals(request.path("encoding_format").asString("float"));
+        StringBuilder data = new StringBuilder();
+        for (int i = 0; i < inputs; i++) {
+            float[] v = vector(i);
+            data.append(i == 0 ? "" : ",").append("{\"object\":\"embedding\",\"index\":").append(i)
+                    .append(",\"embedding\":").append(base64 ? "\"" + base64Vector(i) + "\""
+                            : "[" + v[0] + "," + v[1] + "," + v[2] + "]").append('}');
+        }
+        return "{\"object\":\"list\",\"data\":[" + data + "],\"model\":\"" + request.path("model").asString("")
+                + "\",\"usage\":{\"prompt_tokens\":" + promptTokens + ",\"total_tokens\":" + promptTokens + "}}";
+    }
+
+    /** The numbers of input {@code index}'s embedding. */
+    public static float[] vector(int index) {
+        return new float[] {index + 0.5f, -0.25f, 0.125f};
+    }
+
+    /** Input {@code index}'s embedding as base64 of little-endian float32 bytes. */
+    public static String base64Vector(int index) {
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(12).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (float f : vector(index)) {
+            bytes.putFloat(f);
+        }
+        return java.util.Base64.getEncoder().encodeToString(bytes.array());
+    }
+
+    private static final tools.jackson.databind.ObjectMapper JSON = new tools.jackson.databind.json.JsonMapper();
+
     public static String error(String type, String code, String message) {
         return "{\"error\":{\"message\":\"" + message + "\",\"type\":\"" + type + "\",\"code\":\"" + code
                 + "\",\"param\":null}}";
