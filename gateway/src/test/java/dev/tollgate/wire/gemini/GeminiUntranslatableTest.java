@@ -12,6 +12,7 @@ import dev.tollgate.call.WireFormat;
 import dev.tollgate.wire.Untranslatable;
 import dev.tollgate.wire.anthropic.AnthropicRequestReader;
 import dev.tollgate.wire.openai.OpenAiRequestReader;
+import dev.tollgate.wire.responses.ResponsesRequestReader;
 
 /** What {@link Untranslatable} refuses towards the Gemini backend, from each client format, by field. */
 class GeminiUntranslatableTest {
@@ -50,6 +51,44 @@ class GeminiUntranslatableTest {
         assertThat(e.code()).isEqualTo(Untranslatable.CODE);
         assertThat(e.param()).isEqualTo(field);
         assertThat(e.message()).startsWith(field + " cannot be translated to Google Gemini");
+    }
+
+    private static ApiError fromResponses(String json) {
+        return Untranslatable.check(ResponsesRequestReader.read(utf8(json)), WireFormat.GEMINI);
+    }
+
+    private static final String RESPONSES_HEAD = "{\"model\":\"gemini-2.5-flash\",\"input\":\"hi\"";
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "stored state        | ,\"store\":true}                                                 | store",
+            "previous response   | ,\"previous_response_id\":\"resp_1\"}                            | previous_response_id",
+            "built-in tool       | ,\"tools\":[{\"type\":\"web_search\"}]}                          | tools[0]",
+            "no parallel calls   | ,\"parallel_tool_calls\":false,\"tools\":[{\"type\":\"function\",\"name\":\"f\",\"parameters\":{\"type\":\"object\"}}]} | parallel_tool_calls",
+            "schema pattern      | ,\"text\":{\"format\":{\"type\":\"json_schema\",\"name\":\"x\",\"schema\":{\"type\":\"string\",\"pattern\":\"a\"}}}} | text.format.schema.pattern",
+            "tool schema keyword | ,\"tools\":[{\"type\":\"function\",\"name\":\"f\",\"parameters\":{\"type\":\"object\",\"properties\":{\"a\":{\"maxLength\":3}}}}]} | tools[0].parameters.properties.a.maxLength",
+    })
+    void responsesFieldsGeminiCannotTakeAreRefusedByTheirResponsesName(String what, String tail, String field) {
+        ApiError e = fromResponses(RESPONSES_HEAD + tail);
+
+        assertThat(e).isNotNull();
+        assertThat(e.status()).isEqualTo(400);
+        assertThat(e.code()).isEqualTo(Untranslatable.CODE);
+        assertThat(e.param()).isEqualTo(field);
+        assertThat(e.message()).startsWith(field + " cannot be translated to Google Gemini");
+    }
+
+    @Test
+    void aResponsesCallGeminiCanTakePassesAndAnImageByUrlIsRefused() {
+        assertThat(fromResponses(RESPONSES_HEAD + ",\"instructions\":\"Be brief.\",\"store\":false,"
+                + "\"metadata\":{\"a\":\"b\"},\"temperature\":1.5,\"max_output_tokens\":50,\"reasoning\":"
+                + "{\"effort\":\"low\"},\"tools\":[{\"type\":\"function\",\"name\":\"f\",\"parameters\":"
+                + "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}}}}]}")).isNull();
+        ApiError url = fromResponses("{\"model\":\"m\",\"input\":[{\"role\":\"user\",\"content\":[{\"type\":"
+                + "\"input_image\",\"image_url\":\"https://example.com/a.png\"}]}]}");
+        assertThat(url).isNotNull();
+        assertThat(url.param()).isEqualTo("input");
+        assertThat(url.message()).contains("inline");
     }
 
     @Test
