@@ -8,7 +8,6 @@ import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
-import dev.tollgate.api.ApiError;
 import dev.tollgate.call.CallRequest;
 import dev.tollgate.wire.Codecs;
 import dev.tollgate.api.DecisionJson;

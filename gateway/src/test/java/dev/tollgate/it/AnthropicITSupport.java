@@ -1,12 +1,23 @@
 package dev.tollgate.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import javax.sql.DataSource;
 
@@ -92,7 +103,7 @@ public abstract class AnthropicITSupport {
 
     protected JdbcTemplate jdbc;
 
-    private final List<AnthropicClient> clients = new java.util.ArrayList<>();
+    private final List<AnthropicClient> clients = new ArrayList<>();
 
     @BeforeEach
     void resetWorld() {
@@ -137,11 +148,48 @@ public abstract class AnthropicITSupport {
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    protected HttpResponse<java.io.InputStream> openStream(String key, String body) throws Exception {
+    protected HttpResponse<InputStream> openStream(String key, String body) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(uri("/v1/messages")).timeout(Duration.ofSeconds(20))
                 .header("content-type", "application/json").header("x-api-key", key)
                 .header("anthropic-version", "2023-06-01").POST(HttpRequest.BodyPublishers.ofString(body)).build();
         return HTTP.send(request, HttpResponse.BodyHandlers.ofInputStream());
+    }
+
+    /** The call's ledger row, once the batch writer has written it (at most 10 s). */
+    protected Map<String, Object> ledgerRow(String requestId) {
+        assertThat(requestId).as("the call's x-tollgate-request-id").isNotNull();
+        await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.queryForObject(
+                "SELECT COUNT(*) FROM ledger WHERE request_id = ?", Integer.class, requestId) == 1);
+        return jdbc.queryForMap("SELECT * FROM ledger WHERE request_id = ?", requestId);
+    }
+
+    /** The value of the first series of {@code name} whose labels begin with {@code labels}, 0 when none. */
+    protected BigDecimal metric(String name, String labels) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(uri("/actuator/prometheus")).timeout(Duration.ofSeconds(20))
+                .GET().build();
+        String text = HTTP.send(request, HttpResponse.BodyHandlers.ofString()).body();
+        String prefix = name + "{" + labels;
+        for (String line : text.split("\n")) {
+            if (line.startsWith(prefix)) {
+                return new BigDecimal(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return BigDecimal.ZERO;
+    }
+
+    /** A streamed body's non-empty lines, read to its end. */
+    protected static List<String> readAll(HttpResponse<InputStream> response) throws IOException {
+        List<String> lines = new ArrayList<>();
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(),
+                StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                if (!line.isEmpty()) {
+                    lines.add(line);
+                }
+            }
+        }
+        return lines;
     }
 
     protected static String messagesBody(String model, int maxTokens, boolean stream) {

@@ -41,12 +41,6 @@ class AnthropicMessagesIT extends AnthropicITSupport {
         return MessageCreateParams.builder().model(model).maxTokens(1024).addUserMessage("Say hello").build();
     }
 
-    private Map<String, Object> ledgerRow(String requestId) {
-        await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.queryForObject(
-                "SELECT COUNT(*) FROM ledger WHERE request_id = ?", Integer.class, requestId) == 1);
-        return jdbc.queryForMap("SELECT * FROM ledger WHERE request_id = ?", requestId);
-    }
-
     @Test
     void aMessageFromTheSdkPassesThroughWithItsCacheUsageMeteredExactly() throws Exception {
         ANTHROPIC.behave(FakeAnthropic.answer(AnthropicAnswer.text("Hello there", 25, 7).withCache(100, 0, 300)));

@@ -732,26 +732,8 @@ class AnthropicTranslationIT extends AnthropicITSupport {
                 + ",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}";
     }
 
-    private Map<String, Object> ledgerRow(String requestId) {
-        await().atMost(Duration.ofSeconds(10)).until(() -> countRows(requestId) == 1);
-        return jdbc.queryForMap("SELECT * FROM ledger WHERE request_id = ?", requestId);
-    }
-
     private int countRows(String requestId) {
         return jdbc.queryForObject("SELECT COUNT(*) FROM ledger WHERE request_id = ?", Integer.class, requestId);
-    }
-
-    private BigDecimal metric(String name, String labels) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(uri("/actuator/prometheus")).timeout(Duration.ofSeconds(20))
-                .GET().build();
-        String text = HTTP.send(request, HttpResponse.BodyHandlers.ofString()).body();
-        String prefix = name + "{" + labels;
-        for (String line : text.split("\n")) {
-            if (line.startsWith(prefix)) {
-                return new BigDecimal(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        return BigDecimal.ZERO;
     }
 
     private static BufferedReader reader(HttpResponse<InputStream> response) {

@@ -3,14 +3,11 @@ package dev.tollgate.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.BufferedReader;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.math.BigDecimal;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -499,39 +496,6 @@ class GeminiBackendIT extends AnthropicITSupport {
     private static String chatBody(String model, boolean stream) {
         return "{\"model\":\"" + model + "\",\"stream\":" + stream
                 + ",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}";
-    }
-
-    private Map<String, Object> ledgerRow(String requestId) {
-        await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.queryForObject(
-                "SELECT COUNT(*) FROM ledger WHERE request_id = ?", Integer.class, requestId) == 1);
-        return jdbc.queryForMap("SELECT * FROM ledger WHERE request_id = ?", requestId);
-    }
-
-    private BigDecimal metric(String name, String labels) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(uri("/actuator/prometheus")).timeout(Duration.ofSeconds(20))
-                .GET().build();
-        String text = HTTP.send(request, HttpResponse.BodyHandlers.ofString()).body();
-        String prefix = name + "{" + labels;
-        for (String line : text.split("\n")) {
-            if (line.startsWith(prefix)) {
-                return new BigDecimal(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        return BigDecimal.ZERO;
-    }
-
-    private static List<String> readAll(HttpResponse<InputStream> response) throws java.io.IOException {
-        List<String> lines = new ArrayList<>();
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(),
-                StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                if (!line.isEmpty()) {
-                    lines.add(line);
-                }
-            }
-        }
-        return lines;
     }
 
     private static List<JsonNode> dataChunks(List<String> lines) {

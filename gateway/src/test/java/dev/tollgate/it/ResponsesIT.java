@@ -578,25 +578,6 @@ class ResponsesIT extends AnthropicITSupport {
                 metric("tollgate_spend_usd_total", labels).subtract(before)).as(what).isEqualByComparingTo(cost));
     }
 
-    private Map<String, Object> ledgerRow(String requestId) {
-        await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.queryForObject(
-                "SELECT COUNT(*) FROM ledger WHERE request_id = ?", Integer.class, requestId) == 1);
-        return jdbc.queryForMap("SELECT * FROM ledger WHERE request_id = ?", requestId);
-    }
-
-    private BigDecimal metric(String name, String labels) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(uri("/actuator/prometheus")).timeout(Duration.ofSeconds(20))
-                .GET().build();
-        String text = HTTP.send(request, HttpResponse.BodyHandlers.ofString()).body();
-        String prefix = name + "{" + labels;
-        for (String line : text.split("\n")) {
-            if (line.startsWith(prefix)) {
-                return new BigDecimal(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        return BigDecimal.ZERO;
-    }
-
     private HttpResponse<String> postTo(String path, String body) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(20))
                 .header("content-type", "application/json").header("authorization", "Bearer " + ALPHA)

@@ -1,5 +1,10 @@
 package dev.tollgate.wire.openai;
 
+import static dev.tollgate.wire.Invalid.optBoolean;
+import static dev.tollgate.wire.Invalid.optNumber;
+import static dev.tollgate.wire.Invalid.optPositiveInt;
+import static dev.tollgate.wire.Invalid.optString;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -412,45 +417,5 @@ public final class OpenAiRequestReader {
             default -> throw Invalid.value("response_format.type",
                     "must be text, json_object or json_schema, but was '" + type + "'.");
         };
-    }
-
-    static Integer optPositiveInt(JsonNode v, String param) {
-        if (v == null || v.isNull()) {
-            return null;
-        }
-        if (!v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < 1) {
-            throw Invalid.type(param, "an integer >= 1");
-        }
-        return v.intValue();
-    }
-
-    static Double optNumber(JsonNode v, String param) {
-        if (v == null || v.isNull()) {
-            return null;
-        }
-        if (!v.isNumber()) {
-            throw Invalid.type(param, "a number");
-        }
-        return v.doubleValue();
-    }
-
-    static Boolean optBoolean(JsonNode v, String param) {
-        if (v == null || v.isNull()) {
-            return null;
-        }
-        if (!v.isBoolean()) {
-            throw Invalid.type(param, "a boolean");
-        }
-        return v.booleanValue();
-    }
-
-    static String optString(JsonNode v, String param) {
-        if (v == null || v.isNull()) {
-            return null;
-        }
-        if (!v.isString()) {
-            throw Invalid.type(param, "a string");
-        }
-        return v.stringValue();
     }
 }
