@@ -9,6 +9,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -60,6 +61,10 @@ public class ProtocolsBenchmark {
     private static final String[] PIECES = {"A gateway sits between clients ", "and model backends. It authenticates ",
             "the caller, picks a provider and model, ", "and records usage."};
 
+    /** Text chunks per stream (the pieces below, repeated): two sizes tell the per-stream from the per-chunk cost. */
+    @Param({"4", "40"})
+    public int chunks;
+
     private ObjectMapper mapper;
     private Codecs codecs;
     private byte[] chat;
@@ -80,16 +85,17 @@ public class ProtocolsBenchmark {
         geminiAnswer = GEMINI_ANSWER.getBytes(StandardCharsets.UTF_8);
         StringBuilder gemini = new StringBuilder();
         StringBuilder openAi = new StringBuilder();
-        for (int i = 0; i < PIECES.length; i++) {
-            boolean last = i == PIECES.length - 1;
-            gemini.append("data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"").append(PIECES[i])
+        for (int i = 0; i < chunks; i++) {
+            boolean last = i == chunks - 1;
+            String piece = PIECES[i % PIECES.length];
+            gemini.append("data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"").append(piece)
                     .append("\"}],\"role\":\"model\"},").append(last ? "\"finishReason\":\"STOP\"," : "")
                     .append("\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":57,\"candidatesTokenCount\":")
                     .append(18 * (i + 1)).append(",\"totalTokenCount\":").append(57 + 18 * (i + 1))
                     .append("},\"modelVersion\":\"gemini-2.5-flash\",\"responseId\":\"bench-2\"}\r\n\r\n");
             openAi.append("data: {\"id\":\"chatcmpl-2\",\"object\":\"chat.completion.chunk\",\"created\":1735689600,"
                     + "\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"")
-                    .append(PIECES[i]).append("\"},\"finish_reason\":null}],\"usage\":null}\n\n");
+                    .append(piece).append("\"},\"finish_reason\":null}],\"usage\":null}\n\n");
         }
         openAi.append("data: {\"id\":\"chatcmpl-2\",\"object\":\"chat.completion.chunk\",\"created\":1735689600,"
                 + "\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],"
@@ -133,7 +139,7 @@ public class ProtocolsBenchmark {
         return geminiToChat.response(geminiAnswer, "gemini-2.5-flash");
     }
 
-    /** A four-chunk Gemini stream as Chat Completions chunks, usage chunk and [DONE] (a new translator each time). */
+    /** A Gemini stream of {@link #chunks} chunks as Chat Completions chunks, usage chunk and [DONE] (a new translator each time). */
     @Benchmark
     public void geminiStreamToChat(Blackhole bh) {
         StreamTranslator t = StreamTranslator.create(WireFormat.GEMINI, WireFormat.OPENAI_CHAT, "gemini-2.5-flash",
@@ -142,7 +148,10 @@ public class ProtocolsBenchmark {
         bh.consume(t.onEnd());
     }
 
-    /** A seven-event chat stream as the Responses event sequence (a new translator each time). */
+    /**
+     * A chat stream of {@link #chunks} text chunks, a finish chunk, a usage chunk and [DONE], as the Responses event
+     * sequence (a new translator each time).
+     */
     @Benchmark
     public void chatStreamToResponses(Blackhole bh) {
         StreamTranslator t = StreamTranslator.create(WireFormat.OPENAI_CHAT, WireFormat.OPENAI_RESPONSES,
