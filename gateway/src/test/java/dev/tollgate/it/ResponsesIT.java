@@ -101,6 +101,38 @@ class ResponsesIT extends AnthropicITSupport {
         return openAi(ALPHA, provider, 0);
     }
 
+    // ================================================================== a hard budget's cap on a passed-through call
+
+    @Test
+    void aHardBudgetCapsAPassedThroughCallInItsOwnMaxOutputTokens() throws Exception {
+        RESPONSES.behave(FakeOpenAiResponses.answer(ResponsesAnswer.text("Hello there!", 40, 12)));
+        String body = "{\"model\":\"" + MINI + "\",\"instructions\":\"Be brief.\",\"input\":\"Say hello\","
+                + "\"metadata\":{\"ticket\":\"T-1\"}}";
+
+        // team capped: a hard budget of 0.001 USD; gpt-4o-mini's whole output limit (16,384 tokens at 0.60 USD per
+        // 1M: 0.0098 USD) does not fit, so the call is admitted with its output capped to what the budget covers
+        HttpResponse<String> response = postRaw("sk-test-capped", "openai", body);
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        int cap = Integer.parseInt(response.headers().firstValue("x-tollgate-output-capped").orElseThrow());
+        assertThat(cap).isBetween(256, 16_383);
+        JsonNode sent = MAPPER.readTree(RESPONSES.take().body());
+        assertThat(sent.path("max_output_tokens").asInt()).as("the cap, in the Responses API's own field")
+                .isEqualTo(cap);
+        assertThat(sent.has("max_tokens")).isFalse();
+        // the rest of the client's body goes as it was sent
+        assertThat(sent.path("instructions").asString()).isEqualTo("Be brief.");
+        assertThat(sent.path("input").asString()).isEqualTo("Say hello");
+        assertThat(sent.at("/metadata/ticket").asString()).isEqualTo("T-1");
+        assertThat(MAPPER.readTree(response.body()).at("/output/0/content/0/text").asString())
+                .isEqualTo("Hello there!");
+        // 40 x 0.15 + 12 x 0.60 per 1M = 13.2 -> 0.0000132 USD: the actual cost, not the reservation
+        assertThat(new BigDecimal(response.headers().firstValue("x-tollgate-cost-usd").orElseThrow()))
+                .isEqualByComparingTo("0.0000132");
+        assertThat((BigDecimal) ledgerRow(response.headers().firstValue("x-tollgate-request-id").orElseThrow())
+                .get("COST_USD")).isEqualByComparingTo("0.0000132");
+    }
+
     // ================================================================== text, whole and streamed, per backend
 
     @Test
