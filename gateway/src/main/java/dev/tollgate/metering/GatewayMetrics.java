@@ -40,6 +40,7 @@ public final class GatewayMetrics {
     public static final String LEDGER_ROWS = "tollgate.ledger.rows";
     public static final String LEDGER_WRITE_FAILURES = "tollgate.ledger.write.failures";
     public static final String LEDGER_QUEUE = "tollgate.ledger.queue.size";
+    public static final String LEDGER_BATCH_ROWS = "tollgate.ledger.batch.rows";
     public static final String LEDGER_SPILL_QUEUE = "tollgate.ledger.spill.queue.size";
     public static final String UNAUTHENTICATED = "tollgate.unauthenticated.requests";
     public static final String UPSTREAM_ATTEMPTS = "tollgate.upstream.attempts";

@@ -30,6 +30,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import tools.jackson.databind.DeserializationFeature;
@@ -38,7 +39,8 @@ import tools.jackson.databind.ObjectReader;
 
 /**
  * Writes ledger rows off the event loop: callers {@link #append} to a bounded in-memory queue (never blocking, never
- * touching a file); one writer thread takes batches and inserts them with JDBC.
+ * touching a file); one writer thread takes batches and inserts them with JDBC, one transaction per batch: a batch is
+ * what arrives within {@code flush-interval} of its first row, up to {@code batch-size} rows.
  * <p>
  * Where a row goes, by this policy: into the queue; if the queue is full (the database is slow or down) or the
  * writer has stopped, into a second bounded queue, the spill queue, whose thread (started when rows arrive, gone
@@ -62,6 +64,8 @@ public final class LedgerWriter {
     static final Duration SPILL_GRACE = Duration.ofSeconds(10);
     /** Default of {@code tollgate.ledger.spill-queue-capacity}. */
     public static final int DEFAULT_SPILL_QUEUE_CAPACITY = 10_000;
+    /** How often a writer filling a batch looks whether it is being stopped. */
+    static final Duration STOP_CHECK = Duration.ofMillis(50);
     /** The spill thread ends after this long without rows; the next overflowing row starts another. */
     static final Duration SPILLER_IDLE = Duration.ofSeconds(1);
     private static final Logger log = LoggerFactory.getLogger(LedgerWriter.class);
@@ -94,6 +98,8 @@ public final class LedgerWriter {
     private final Counter spilled;
     private final Counter lost;
     private final Counter failures;
+    /** Rows per batch the writer takes: its count is the transactions, its sum the rows. */
+    private final DistributionSummary batchRows;
     private final ThrottledLog lostLog;
     private final AtomicLong inFlight = new AtomicLong();
     private final Object spillLock = new Object();
@@ -127,6 +133,8 @@ public final class LedgerWriter {
         this.spilled = Counter.builder(GatewayMetrics.LEDGER_ROWS).tag("outcome", "spilled").register(registry);
         this.lost = Counter.builder(GatewayMetrics.LEDGER_ROWS).tag("outcome", "lost").register(registry);
         this.failures = Counter.builder(GatewayMetrics.LEDGER_WRITE_FAILURES).register(registry);
+        this.batchRows = DistributionSummary.builder(GatewayMetrics.LEDGER_BATCH_ROWS)
+                .description("Rows per ledger batch (one transaction each)").baseUnit("rows").register(registry);
         this.lostLog = new ThrottledLog(log, "ledger: rows lost", ThrottledLog.DEFAULT_INTERVAL, clock);
         Gauge.builder(GatewayMetrics.LEDGER_QUEUE, queue, BlockingQueue::size).register(registry);
         Gauge.builder(GatewayMetrics.LEDGER_SPILL_QUEUE, overflow, BlockingQueue::size).register(registry);
@@ -233,7 +241,8 @@ public final class LedgerWriter {
                     continue;
                 }
                 batch.add(first);
-                queue.drainTo(batch, batchSize - 1);
+                fill(batch);
+                batchRows.record(batch.size());
                 writeWithRetries(batch);
                 batch.clear();
             } catch (InterruptedException e) {
@@ -245,6 +254,28 @@ public final class LedgerWriter {
                 log.error("ledger writer: unexpected failure; spilling the batch", e);
                 writeSpill(new ArrayList<>(batch));
                 batch.clear();
+            }
+        }
+    }
+
+    /**
+     * Fills {@code batch}, which holds its first row, up to {@code batch-size} rows with what arrives within
+     * {@code flush-interval} of that row (less when the writer is stopping): one transaction per batch, not per row,
+     * so that at full load the database sees few, large transactions; a row waits at most the flush interval.
+     */
+    private void fill(List<LedgerEntry> batch) throws InterruptedException {
+        long deadline = System.nanoTime() + flushInterval.toNanos();
+        queue.drainTo(batch, batchSize - batch.size());
+        while (batch.size() < batchSize && running) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            // in slices, so that a stop() is seen within one: the last batch is written, not kept waiting
+            LedgerEntry next = queue.poll(Math.min(left, STOP_CHECK.toNanos()), TimeUnit.NANOSECONDS);
+            if (next != null) {
+                batch.add(next);
+                queue.drainTo(batch, batchSize - batch.size());
             }
         }
     }

@@ -43,9 +43,11 @@ import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import tools.jackson.databind.ObjectMapper;
@@ -113,6 +115,49 @@ class LedgerWriterTest {
         assertThat(readLedger(db.delegate)).usingRecursiveFieldByFieldElementComparator(EXACT_DECIMALS)
                 .containsExactlyInAnyOrderElementsOf(rows);
         assertThat(writer.pending()).isZero();
+        assertThat(spillFile()).doesNotExist();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Engine.class)
+    void rowsArrivingWithinTheFlushIntervalShareOneTransaction(Engine engine) throws Exception {
+        TestDataSource db = new TestDataSource(migratedDatabase(engine));
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        LedgerWriter writer = new LedgerWriter(db, MAPPER, registry, 1000, 10, Duration.ofSeconds(2), spillFile());
+        writers.add(writer);
+        writer.start();
+
+        // 12 rows appended at once: a full batch goes at once, the other 2 wait out the flush interval together
+        List<LedgerEntry> rows = entries("linger", 12);
+        rows.forEach(writer::append);
+        await().atMost(Duration.ofSeconds(20)).until(() -> writer.pending() == 0);
+
+        assertThat(db.batchSizes).containsExactly(10, 2);
+        DistributionSummary batches = registry.get(GatewayMetrics.LEDGER_BATCH_ROWS).summary();
+        assertThat(batches.count()).isEqualTo(2);
+        assertThat(batches.totalAmount()).isEqualTo(12);
+        assertThat(readLedger(db.delegate)).hasSize(12);
+    }
+
+    @Test
+    void stoppingWritesTheBatchItIsFillingWithoutWaitingOutTheFlushInterval() throws Exception {
+        TestDataSource db = new TestDataSource(migratedDatabase(Engine.H2));
+        LedgerWriter writer = new LedgerWriter(db, MAPPER, new SimpleMeterRegistry(), 1000, 10, Duration.ofMinutes(10),
+                spillFile());
+        writers.add(writer);
+        writer.start();
+        List<LedgerEntry> rows = entries("stop", 3);
+        rows.forEach(writer::append);
+        Thread.sleep(500);
+        assertThat(db.batchSizes).as("the batch waits for more rows").isEmpty();
+
+        long started = System.nanoTime();
+        writer.stop(Duration.ofSeconds(60));
+
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("stop waits for the database, not the interval")
+                .isLessThan(Duration.ofSeconds(30));
+        assertThat(db.batchSizes).containsExactly(3);
+        assertThat(readLedger(db.delegate)).hasSize(3);
         assertThat(spillFile()).doesNotExist();
     }
 
